@@ -1,0 +1,59 @@
+import { Command, CommanderError } from "commander";
+import { isTriggerxError } from "../errors/base";
+
+/**
+ * A command module registers its subcommand on the program. Modules are
+ * loaded lazily so `triggerx test` does not pay for Temporal's client.
+ */
+type CommandModule = { register(program: Command): void };
+
+const commandModules: Array<() => CommandModule> = [
+  () => require("./commands/services"),
+  () => require("./commands/test"),
+  () => require("./commands/replay"),
+  () => require("./commands/build"),
+];
+
+/** Exit code for a command used wrongly (unknown option, bad value). */
+export const EXIT_USAGE = 2;
+
+/** Runs the `triggerx` command line with the given arguments. */
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command("triggerx")
+    .description("Custom script jobs whose every run can be re-executed.")
+    .exitOverride()
+    .showHelpAfterError();
+
+  for (const load of commandModules) {
+    tryRegister(program, load);
+  }
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (error) {
+    process.exitCode = exitCodeFor(error);
+  }
+}
+
+function tryRegister(program: Command, load: () => CommandModule): void {
+  try {
+    load().register(program);
+  } catch (error) {
+    // A command whose module is missing or broken must not take the
+    // others down with it.
+    if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return;
+    throw error;
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  if (error instanceof CommanderError) {
+    return error.exitCode === 0 ? 0 : EXIT_USAGE;
+  }
+
+  const text = isTriggerxError(error)
+    ? `error ${error.code}: ${error.describe()}`
+    : `error: ${(error as Error).stack ?? String(error)}`;
+  process.stderr.write(`${text}\n`);
+  return 1;
+}
