@@ -32,7 +32,7 @@ contract TaskGateway {
     /// (EIP-712). `inputHash` and `outputHash` are defined by the records
     /// format; the gateway only checks who signed them.
     struct ExecutionRecord {
-        bytes32 executionId;
+        string executionId;
         uint256 jobId;
         uint256 taskId;
         bytes32 inputHash;
@@ -45,11 +45,19 @@ contract TaskGateway {
     uint256 public constant MAX_RESULT_BYTES = 256;
 
     bytes32 public constant RECORD_TYPEHASH = keccak256(
-        "ExecutionRecord(bytes32 executionId,uint256 jobId,uint256 taskId,bytes32 inputHash,bytes32 outputHash)"
+        "ExecutionRecord(string executionId,uint256 jobId,uint256 taskId,bytes32 inputHash,bytes32 outputHash)"
     );
 
-    bytes32 private constant DOMAIN_TYPEHASH =
-        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    /// @notice The EIP-712 domain of execution records: name and version
+    /// only. A record is a claim about a run, not about this gateway, so the
+    /// same signature must verify wherever it is disputed.
+    bytes32 public constant RECORD_DOMAIN_SEPARATOR = keccak256(
+        abi.encode(
+            keccak256("EIP712Domain(string name,string version)"),
+            keccak256("TriggerX Execution Record"),
+            keccak256("1")
+        )
+    );
 
     /// Upper half of the secp256k1 order; signatures with a larger `s` are
     /// malleable copies and are refused (EIP-2).
@@ -126,23 +134,10 @@ contract TaskGateway {
         return _submissions[taskId];
     }
 
-    /// @notice The EIP-712 domain separator of records checked by this gateway.
-    function domainSeparator() public view returns (bytes32) {
-        return keccak256(
-            abi.encode(
-                DOMAIN_TYPEHASH,
-                keccak256("TriggerX Execution Record"),
-                keccak256("1"),
-                block.chainid,
-                address(this)
-            )
-        );
-    }
-
     /// @notice Who signed `record`; zero when the signature is malformed.
     function recoverRecordSigner(ExecutionRecord calldata record, bytes calldata signature)
         external
-        view
+        pure
         returns (address)
     {
         if (signature.length != 65) return address(0);
@@ -153,8 +148,17 @@ contract TaskGateway {
         if (v < 27) v += 27;
         if (uint256(s) > HALF_ORDER) return address(0);
 
-        bytes32 structHash = keccak256(abi.encode(RECORD_TYPEHASH, record));
-        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", domainSeparator(), structHash));
+        bytes32 structHash = keccak256(
+            abi.encode(
+                RECORD_TYPEHASH,
+                keccak256(bytes(record.executionId)),
+                record.jobId,
+                record.taskId,
+                record.inputHash,
+                record.outputHash
+            )
+        );
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", RECORD_DOMAIN_SEPARATOR, structHash));
         return ecrecover(digest, v, r, s);
     }
 

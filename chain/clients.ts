@@ -1,0 +1,90 @@
+import {
+  type Account,
+  type Chain,
+  createPublicClient,
+  createWalletClient,
+  defineChain,
+  type Hex,
+  http,
+  type PublicClient,
+  type Transport,
+  type WalletClient,
+} from "viem";
+import { privateKeyToAccount } from "viem/accounts";
+import { toChainError } from "./errors";
+
+/** A wallet client that always has its chain and signing account. */
+export type SigningClient = WalletClient<Transport, Chain, Account>;
+
+/** Read access to one chain. */
+export type ChainReader = {
+  rpcUrl: string;
+  chain: Chain;
+  publicClient: PublicClient;
+};
+
+/** Read and write access to one chain as one account. */
+export type ChainWriter = ChainReader & {
+  account: Account;
+  walletClient: SigningClient;
+};
+
+export type ConnectOptions = {
+  /** Any EVM JSON-RPC endpoint over HTTP(S). */
+  rpcUrl: string;
+  /** How often to poll for blocks and receipts; default 1000 ms. */
+  pollingIntervalMs?: number;
+};
+
+/**
+ * Connects to the chain behind `rpcUrl`. The chain is described from its
+ * own `eth_chainId`, so no list of known chains is needed.
+ */
+export async function connectReader(
+  options: ConnectOptions,
+): Promise<ChainReader> {
+  const transport = http(options.rpcUrl);
+  const pollingInterval = options.pollingIntervalMs ?? 1_000;
+  const probe = createPublicClient({ transport });
+  const id = await probe.getChainId().catch((error: unknown) => {
+    throw toChainError(error, { rpcUrl: options.rpcUrl, action: "connect" });
+  });
+
+  const chain = defineChain({
+    id,
+    name: `chain ${id}`,
+    nativeCurrency: { name: "Ether", symbol: "ETH", decimals: 18 },
+    rpcUrls: { default: { http: [options.rpcUrl] } },
+  });
+  const publicClient = createPublicClient({
+    chain,
+    transport,
+    pollingInterval,
+  });
+  return {
+    rpcUrl: options.rpcUrl,
+    chain,
+    publicClient: publicClient as PublicClient,
+  };
+}
+
+/**
+ * Connects to the chain behind `rpcUrl` and signs with `privateKey`
+ * (transactions are signed locally; the node never sees the key).
+ *
+ * @example
+ * const writer = await connectWriter({ rpcUrl, privateKey: keeperKey });
+ */
+export async function connectWriter(
+  options: ConnectOptions & { privateKey: Hex },
+): Promise<ChainWriter> {
+  const reader = await connectReader(options);
+  const account = privateKeyToAccount(options.privateKey);
+  const walletClient = createWalletClient({
+    account,
+    chain: reader.chain,
+    transport: http(options.rpcUrl),
+    pollingInterval: options.pollingIntervalMs ?? 1_000,
+  });
+  return { ...reader, account, walletClient };
+}
