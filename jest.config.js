@@ -6,4 +6,6 @@ module.exports = {
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": ["@swc/jest", { jsc: { target: "es2022" } }] },
   testTimeout: 60_000,
+  reporters: ["default", "<rootDir>/test/setup/summary-reporter.js"],
+  globalSetup: "<rootDir>/test/setup/services.ts",
 };
