@@ -48,16 +48,8 @@ contract TaskGateway {
         "ExecutionRecord(string executionId,uint256 jobId,uint256 taskId,bytes32 inputHash,bytes32 outputHash)"
     );
 
-    /// @notice The EIP-712 domain of execution records: name and version
-    /// only. A record is a claim about a run, not about this gateway, so the
-    /// same signature must verify wherever it is disputed.
-    bytes32 public constant RECORD_DOMAIN_SEPARATOR = keccak256(
-        abi.encode(
-            keccak256("EIP712Domain(string name,string version)"),
-            keccak256("TriggerX Execution Record"),
-            keccak256("1")
-        )
-    );
+    bytes32 private constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
 
     /// Upper half of the secp256k1 order; signatures with a larger `s` are
     /// malleable copies and are refused (EIP-2).
@@ -134,10 +126,26 @@ contract TaskGateway {
         return _submissions[taskId];
     }
 
+    /// @notice The EIP-712 domain separator of record signatures: name
+    /// "TriggerX Execution Record", version "1", this chain and this
+    /// gateway. Other contracts that judge records (the challenge manager)
+    /// ask the gateway, so one signature verifies everywhere on this chain.
+    function recordDomainSeparator() public view returns (bytes32) {
+        return keccak256(
+            abi.encode(
+                DOMAIN_TYPEHASH,
+                keccak256("TriggerX Execution Record"),
+                keccak256("1"),
+                block.chainid,
+                address(this)
+            )
+        );
+    }
+
     /// @notice Who signed `record`; zero when the signature is malformed.
     function recoverRecordSigner(ExecutionRecord calldata record, bytes calldata signature)
         external
-        pure
+        view
         returns (address)
     {
         if (signature.length != 65) return address(0);
@@ -158,7 +166,7 @@ contract TaskGateway {
                 record.outputHash
             )
         );
-        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", RECORD_DOMAIN_SEPARATOR, structHash));
+        bytes32 digest = keccak256(abi.encodePacked("\x19\x01", recordDomainSeparator(), structHash));
         return ecrecover(digest, v, r, s);
     }
 
