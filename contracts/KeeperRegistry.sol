@@ -65,7 +65,7 @@ contract KeeperRegistry {
     /// @dev TODO(contracts): stake should stay locked for an unbonding period
     /// that outlasts every open challenge window, so a performer cannot leave
     /// before a challenge against it resolves and slashes it.
-    function leave(Role role) external {
+    function deregister(Role role) external {
         _remove(msg.sender, role, false);
     }
 

@@ -85,7 +85,8 @@ export function compileContracts(dir = CONTRACTS_DIR): ContractArtifact[] {
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
 
-  const failures = (output.errors ?? []).filter((e) => e.severity === "error");
+  // Warnings fail too: the sources are small enough to keep free of them.
+  const failures = (output.errors ?? []).filter((e) => e.severity !== "info");
   if (failures.length > 0) {
     throw new TriggerxError("CONTRACTS_COMPILE_FAILED", "Solidity failed.", {
       details: failures.map((e) => e.formattedMessage.trim()),
