@@ -78,7 +78,7 @@ export async function startAnvil(
   });
   const output = captureOutput(child, options.logFile);
   const rpcUrl = `http://${host}:${port}`;
-  log.info({ rpcUrl, pid: child.pid }, "anvil starting");
+  log.info({ rpcUrl, anvilPid: child.pid }, "anvil starting");
 
   // An anvil outliving the process that started it would hold its port.
   const killOnExit = () => child.kill("SIGKILL");
@@ -221,7 +221,7 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const forced = setTimeout(() => child.kill("SIGKILL"), 10_000);
   await exited;
   clearTimeout(forced);
-  log.info({ pid: child.pid }, "anvil stopped");
+  log.info({ anvilPid: child.pid }, "anvil stopped");
 }
 
 async function assertPortFree(host: string, port: number): Promise<void> {

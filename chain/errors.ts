@@ -1,6 +1,7 @@
 import {
   BaseError,
   ContractFunctionRevertedError,
+  ExecutionRevertedError,
   HttpRequestError,
   LimitExceededRpcError,
   NonceTooHighError,
@@ -63,6 +64,19 @@ export function toChainError(
       retryable: Boolean(network),
       cause: error,
     },
+  );
+}
+
+/** Whether `error` says the EVM reverted, rather than the request failing. */
+export function isRevert(error: unknown): boolean {
+  if (!(error instanceof BaseError)) return false;
+
+  return Boolean(
+    error.walk(
+      (e) =>
+        e instanceof ExecutionRevertedError ||
+        e instanceof ContractFunctionRevertedError,
+    ),
   );
 }
 

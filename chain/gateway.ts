@@ -3,7 +3,7 @@ import { taskGatewayAbi } from "../contracts/artifacts/TaskGateway";
 import { TriggerxError } from "../errors/base";
 import { createLogger } from "../logging/logger";
 import type { ChainReader, ChainWriter } from "./clients";
-import { toChainError } from "./errors";
+import { isRevert, toChainError } from "./errors";
 
 /**
  * What keepers call to submit tasks through the gateway and to find out,
@@ -210,10 +210,14 @@ async function targetGasLimit(
     });
     return (estimate * (100n + GAS_HEADROOM_PERCENT)) / 100n;
   } catch (error) {
+    if (!isRevert(error)) {
+      throw toChainError(error, { rpcUrl: client.rpcUrl, action: "estimate" });
+    }
+
     // The gateway records a failed call; submitting it keeps the record of
     // the run honest, and the keeper pays only for the gas the call used.
     log.warn(
-      { taskId: params.taskId, err: error },
+      { taskId: params.taskId, target: params.target },
       "target call reverts in estimation, submitting with fallback gas",
     );
     return params.fallbackGasLimit ?? 500_000n;
