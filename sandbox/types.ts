@@ -4,6 +4,8 @@
  * *usage* is what it consumed, measured against its *limits*.
  */
 
+import type { ScriptOutput } from "./output";
+
 /**
  * Resource limits of one run. Every limit that trips names itself in the
  * error (`LIMIT_FUEL`, `LIMIT_MEMORY`, ...). Defaults are
@@ -79,7 +81,7 @@ export interface RunInputs {
 export interface Usage {
   /** Interpreter ticks used (see {@link Limits.fuel}). */
   fuel: number;
-  /** Peak bytes held by the QuickJS allocator, as it counts them. */
+  /** Bytes the QuickJS allocator held at the end of the run. */
   memoryBytes: number;
   /** Wall-clock milliseconds; informational, never part of a hash. */
   wallMs: number;
@@ -106,7 +108,7 @@ export type RunResult =
   | {
       ok: true;
       /** The validated output, as `parseScriptOutput` returns it. */
-      output: unknown;
+      output: ScriptOutput;
       usage: Usage;
       console: ConsoleLine[];
       /** False only when the wall-clock backstop stopped the run. */

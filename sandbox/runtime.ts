@@ -1,0 +1,421 @@
+import type { Hex } from "viem" with { "resolution-mode": "import" };
+import { isTriggerxError, TriggerxError } from "../errors/base";
+import {
+  createExecutionRecord,
+  type ExecutionRecord,
+  type RecordResult,
+} from "../records/record";
+import { placeholderSecrets } from "../records/transcript";
+import { type HashMismatch, verifyRecordHashes } from "../records/verify";
+import { runtimeBuildId } from "./build-id";
+import type { CompiledScript } from "./compile";
+import type { EngineJob, EngineResult } from "./engine";
+import { buildEnv } from "./env";
+import { replayDiverged } from "./errors";
+import { exchangeHashes } from "./exchange-hashes";
+import { parseScriptOutputLine } from "./output";
+import type { SandboxPool } from "./pool";
+import {
+  DEFAULT_LIMITS,
+  type Limits,
+  type RunInputs,
+  type RunResult,
+} from "./types";
+
+/**
+ * The public face of the sandbox: run a script once and get its execution
+ * record, or replay a record and learn whether it holds.
+ */
+
+/** What {@link runScript} needs. */
+export interface RunRequest {
+  /** Workers to run on; see `createSandboxPool`. */
+  pool: SandboxPool;
+  /** The script, from `compileScript` or `precompiledScript`. */
+  script: CompiledScript;
+  inputs: RunInputs;
+  /** Overrides of {@link DEFAULT_LIMITS}. */
+  limits?: Partial<Limits>;
+  /** `host:port` entries the script may reach although they are not public. */
+  allowNet?: readonly string[];
+  /** The job's JSON-RPC endpoint; reads to it are pinned to one block. */
+  rpcUrl?: string;
+  /** Content id of the script, when it was fetched by one. */
+  scriptCid?: string;
+}
+
+/** A run's record and its result. */
+export interface RunOutcome {
+  record: ExecutionRecord;
+  result: RunResult;
+  /** Per-exchange hashes, which let a replay name an edited exchange. */
+  exchangeHashes: Hex[];
+}
+
+/**
+ * Runs a script once, live: its requests go out through the guarded HTTP
+ * client, its responses are recorded in the order it observed them, and
+ * the run becomes an {@link ExecutionRecord}. Never throws for anything the
+ * script does: failures are in `result` and in the record.
+ *
+ * @example
+ * const { record, result } = await runScript({ pool, script, inputs });
+ * if (result.ok) console.log(result.output.shouldExecute, record.outputHash);
+ */
+export async function runScript(request: RunRequest): Promise<RunOutcome> {
+  const limits = resolveLimits(request.limits);
+  const { inputs } = request;
+  const job = engineJob(request.script, inputs, limits, inputs.secrets);
+  if (request.rpcUrl) job.rpcUrl = request.rpcUrl;
+
+  const answer = await request.pool.run({
+    mode: "live",
+    job,
+    policy: { allow: [...(request.allowNet ?? [])] },
+  });
+  const result = toRunResult(answer.result, limits, inputs.storage);
+  const record = buildRecord(
+    request,
+    limits,
+    answer.pinnedBlock,
+    answer.result,
+    result,
+  );
+
+  return { record, result, exchangeHashes: exchangeHashes(record.transcript) };
+}
+
+/** The first place where a replay and its record part ways. */
+export interface Divergence {
+  /** `request`: a request or response; `output`: the result; `record`: its hashes. */
+  kind: "request" | "output" | "record";
+  /** Index of the exchange, for `request`. */
+  index?: number;
+  /** The field that differs, for `output` and `record`. */
+  field?: string;
+  message: string;
+  details: readonly string[];
+}
+
+/** What {@link replayRecord} found. */
+export interface ReplayReport {
+  /** True when the replay reached the record's `outputHash`. */
+  ok: boolean;
+  recordedOutputHash: Hex | null;
+  outputHash: Hex | null;
+  /** The first divergence, when not ok. */
+  divergence?: Divergence;
+  /** The replay's own result. */
+  result: RunResult;
+  /** Hashes of the record that do not match its content. */
+  mismatches: HashMismatch[];
+}
+
+/** Options of {@link replayRecord}. */
+export interface ReplayOptions {
+  pool: SandboxPool;
+  /** The script's bytes, when the record does not hold them inline. */
+  scriptSource?: string;
+  /** Per-exchange hashes saved with the record (see {@link RunOutcome}). */
+  exchangeHashes?: readonly Hex[];
+}
+
+/**
+ * Re-executes a record without touching the network: the transcript is
+ * served in its order, secrets are replaced by their placeholders, the
+ * clock and randomness are those of the record. The report says whether
+ * the replay reached the recorded `outputHash` and, if not, where the
+ * two first differ.
+ *
+ * @example
+ * const report = await replayRecord(record, { pool });
+ * if (!report.ok) console.log(report.divergence?.message);
+ */
+export async function replayRecord(
+  record: ExecutionRecord,
+  options: ReplayOptions,
+): Promise<ReplayReport> {
+  const code = options.scriptSource ?? record.script.source;
+  if (code === null) {
+    throw new TriggerxError(
+      "REPLAY_NO_SCRIPT",
+      "the record does not hold its script and none was given",
+      { details: [`script hash ${record.script.hash}`] },
+    );
+  }
+
+  const secrets = placeholderSecrets(record.secretNames);
+  const inputs: RunInputs = { ...recordInputs(record), secrets };
+  const script = {
+    code,
+    filename: "script.js",
+    language: record.script.language,
+    hash: record.script.hash,
+  };
+  const job = engineJob(script, inputs, record.limits, secrets);
+
+  const answer = await options.pool.run({
+    mode: "replay",
+    job,
+    exchanges: record.transcript.exchanges,
+  });
+  const result = toRunResult(answer.result, record.limits, inputs.storage);
+  const outputHash = createExecutionRecord({
+    ...recordFields(record),
+    result: toRecordResult(result),
+  }).outputHash;
+
+  return report(record, options, answer.result, result, outputHash);
+}
+
+function report(
+  record: ExecutionRecord,
+  options: ReplayOptions,
+  engine: EngineResult,
+  result: RunResult,
+  outputHash: Hex | null,
+): ReplayReport {
+  const { mismatches } = verifyRecordHashes(record);
+  const base = {
+    recordedOutputHash: record.outputHash,
+    outputHash,
+    result,
+    mismatches,
+  };
+  const divergence =
+    editedExchange(record, options.exchangeHashes) ??
+    requestDivergence(engine) ??
+    outputDivergence(record, result, outputHash) ??
+    recordDivergence(mismatches);
+
+  if (!divergence) return { ok: true, ...base };
+  return { ok: false, ...base, divergence };
+}
+
+function editedExchange(
+  record: ExecutionRecord,
+  saved: readonly Hex[] | undefined,
+): Divergence | undefined {
+  if (!saved) return undefined;
+
+  const computed = exchangeHashes(record.transcript);
+  const index = computed.findIndex((hash, i) => hash !== saved[i]);
+  if (index < 0 && computed.length === saved.length) return undefined;
+
+  const at = index < 0 ? computed.length : index;
+  const error = replayDiverged(
+    at,
+    "the recorded exchange was edited after the run",
+    [
+      `saved hash ${saved[at] ?? "none"}, the record's exchange hashes to ${computed[at] ?? "none"}`,
+    ],
+  );
+  return {
+    kind: "request",
+    index: at,
+    message: error.message,
+    details: error.details,
+  };
+}
+
+function requestDivergence(engine: EngineResult): Divergence | undefined {
+  if (engine.error?.code !== "REPLAY_DIVERGED") return undefined;
+
+  const match = /request #(\d+)/.exec(engine.error.message);
+  return {
+    kind: "request",
+    index: Number(match?.[1] ?? 0),
+    message: engine.error.message,
+    details: engine.error.details,
+  };
+}
+
+function outputDivergence(
+  record: ExecutionRecord,
+  result: RunResult,
+  outputHash: Hex | null,
+): Divergence | undefined {
+  if (outputHash === record.outputHash) return undefined;
+
+  const field = firstDifferingField(record.result, toRecordResult(result));
+  return {
+    kind: "output",
+    field,
+    message: `replay reached a different output: ${field} differs`,
+    details: [
+      `recorded outputHash ${record.outputHash}`,
+      `replayed outputHash ${outputHash}`,
+    ],
+  };
+}
+
+function recordDivergence(mismatches: HashMismatch[]): Divergence | undefined {
+  const [first] = mismatches;
+  if (!first) return undefined;
+
+  return {
+    kind: "record",
+    field: first.field,
+    message: `the record's ${first.field} does not match its content`,
+    details: [`recorded ${first.recorded}`, `computed ${first.computed}`],
+  };
+}
+
+function firstDifferingField(
+  recorded: RecordResult,
+  replayed: RecordResult,
+): string {
+  if (recorded.status !== replayed.status) return "status";
+  if (recorded.status === "failed" && replayed.status === "failed") {
+    return "error.code";
+  }
+  if (recorded.status !== "success" || replayed.status !== "success")
+    return "status";
+
+  for (const field of [
+    "shouldExecute",
+    "targetContract",
+    "calldata",
+    "storageUpdates",
+  ] as const) {
+    if (
+      JSON.stringify(recorded.output[field]) !==
+      JSON.stringify(replayed.output[field])
+    ) {
+      return field;
+    }
+  }
+  return "output";
+}
+
+/** Fills in {@link DEFAULT_LIMITS} for every limit not given. */
+export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
+  const limits = { ...DEFAULT_LIMITS };
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) continue;
+    if (!Number.isSafeInteger(value) || value <= 0) {
+      throw new TriggerxError(
+        "LIMIT_INVALID",
+        `limit ${key} must be a positive integer`,
+        {
+          details: [`got ${value}`],
+        },
+      );
+    }
+    limits[key as keyof Limits] = value;
+  }
+
+  return limits;
+}
+
+function engineJob(
+  script: CompiledScript,
+  inputs: RunInputs,
+  limits: Limits,
+  secrets: Record<string, string>,
+): EngineJob {
+  return {
+    script: script.code,
+    filename: script.filename,
+    env: buildEnv(inputs),
+    timeMs: inputs.timestamp * 1000,
+    randomSeed: inputs.executionId,
+    limits,
+    secrets,
+  };
+}
+
+function toRunResult(
+  engine: EngineResult,
+  limits: Limits,
+  storage: Record<string, string>,
+): RunResult {
+  const base = { usage: engine.usage, console: engine.console };
+  if (engine.error) {
+    return {
+      ok: false,
+      error: engine.error,
+      reproducible: engine.reproducible,
+      ...base,
+    };
+  }
+
+  try {
+    const json = engine.output?.json ?? "";
+    const output = parseScriptOutputLine(json, limits, storage);
+    return { ok: true, output, reproducible: true, ...base };
+  } catch (error) {
+    if (!isTriggerxError(error)) throw error;
+    return { ok: false, error: error.toJSON(), reproducible: true, ...base };
+  }
+}
+
+function toRecordResult(result: RunResult): RecordResult {
+  if (result.ok) return { status: "success", output: result.output };
+
+  const { code, message } = result.error;
+  return {
+    status: "failed",
+    error: { code, message },
+    reproducible: result.reproducible,
+  };
+}
+
+function buildRecord(
+  request: RunRequest,
+  limits: Limits,
+  pinnedBlock: string | null,
+  engine: EngineResult,
+  result: RunResult,
+): ExecutionRecord {
+  const { inputs, script } = request;
+  const transcript = {
+    ...(pinnedBlock === null ? {} : { pinnedBlock }),
+    exchanges: engine.exchanges,
+  };
+
+  return createExecutionRecord({
+    executionId: inputs.executionId,
+    jobId: inputs.jobId,
+    taskId: inputs.taskId,
+    timestamp: inputs.timestamp,
+    chainId: inputs.chainId,
+    storage: inputs.storage,
+    script: {
+      hash: script.hash,
+      language: script.language,
+      cid: request.scriptCid ?? null,
+      source: script.code,
+    },
+    runtimeBuild: runtimeBuildId(),
+    limits,
+    secretNames: Object.keys(inputs.secrets),
+    pinnedBlock,
+    transcript,
+    result: toRecordResult(result),
+    usage: result.usage,
+  });
+}
+
+function recordInputs(record: ExecutionRecord): Omit<RunInputs, "secrets"> {
+  return {
+    jobId: record.jobId,
+    taskId: record.taskId,
+    executionId: record.executionId,
+    timestamp: record.timestamp,
+    chainId: record.chainId,
+    storage: record.storage.snapshot,
+  };
+}
+
+function recordFields(record: ExecutionRecord) {
+  const {
+    version: _v,
+    storage,
+    transcriptHash: _t,
+    inputHash: _i,
+    outputHash: _o,
+    ...rest
+  } = record;
+  return { ...rest, storage: storage.snapshot };
+}

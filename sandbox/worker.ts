@@ -1,0 +1,93 @@
+import { parentPort, workerData } from "node:worker_threads";
+import {
+  newQuickJSWASMModuleFromVariant,
+  type QuickJSWASMModule,
+} from "quickjs-emscripten-core";
+import type { HttpExchange } from "../records/transcript";
+import type { EngineJob, EngineResult, GuestSources } from "./engine";
+import { runInQuickJS } from "./engine";
+import { fetchPinnedBlock, type LivePolicy, liveSender } from "./live-sender";
+import { LiveNetwork, type Network, ReplayNetwork } from "./network";
+
+/**
+ * The entry point of a sandbox worker thread. It loads the QuickJS
+ * WebAssembly module once and runs one job at a time, each in a fresh
+ * QuickJS runtime. This file is bundled by esbuild and evaluated as plain
+ * JavaScript, so it works the same under tsx, Jest and node.
+ */
+
+/** A job as the pool sends it to a worker. */
+export type WorkerTask =
+  | { mode: "live"; job: EngineJob; policy: LivePolicy }
+  | { mode: "replay"; job: EngineJob; exchanges: HttpExchange[] };
+
+/** A worker's answer: the engine's result and the block reads were pinned to. */
+export interface WorkerAnswer {
+  result: EngineResult;
+  pinnedBlock: string | null;
+}
+
+interface WorkerData {
+  variantPath: string;
+  sources: GuestSources;
+}
+
+const { variantPath, sources } = workerData as WorkerData;
+// The variant is required at run time by absolute path, so its .wasm file is
+// found next to it rather than next to this bundle.
+const variant = require(variantPath).default;
+let module: Promise<QuickJSWASMModule> =
+  newQuickJSWASMModuleFromVariant(variant);
+
+parentPort?.on("message", async (message: { id: number; task: WorkerTask }) => {
+  const answer = await handle(message.task);
+  parentPort?.postMessage({ id: message.id, answer });
+});
+
+async function handle(task: WorkerTask): Promise<WorkerAnswer> {
+  const job = { ...task.job };
+  let network: Network;
+  if (task.mode === "replay") {
+    network = new ReplayNetwork(task.exchanges);
+  } else {
+    const sender = liveSender(task.policy, job.limits.maxResponseBytes);
+    if (job.rpcUrl) {
+      const pinned = await fetchPinnedBlock(sender, job.rpcUrl);
+      if ("error" in pinned)
+        return { result: noResult(pinned.error), pinnedBlock: null };
+      job.pinnedBlock = pinned.block;
+    }
+    network = new LiveNetwork(sender);
+  }
+
+  try {
+    const result = await runInQuickJS(await module, sources, job, network);
+    return { result, pinnedBlock: job.pinnedBlock ?? null };
+  } catch (error) {
+    // The engine returns the script's failures; reaching here means the
+    // module itself is in doubt, so the next job gets a fresh one.
+    module = newQuickJSWASMModuleFromVariant(variant);
+    const message = (error as Error)?.message ?? String(error);
+    return {
+      result: noResult({ code: "SANDBOX_CRASHED", message }),
+      pinnedBlock: null,
+    };
+  }
+}
+
+function noResult(error: { code: string; message: string }): EngineResult {
+  return {
+    error: { ...error, details: [] },
+    reproducible: false,
+    usage: {
+      fuel: 0,
+      memoryBytes: 0,
+      wallMs: 0,
+      requests: 0,
+      requestBytes: 0,
+      responseBytes: 0,
+    },
+    console: [],
+    exchanges: [],
+  };
+}
