@@ -135,3 +135,20 @@ async function recordHistory(
 function toNumber(value: types.Long | null | undefined): number {
   return value ? value.toNumber() : 0;
 }
+
+/**
+ * Which execution moved a job's storage to `version`, if any did. Used to
+ * tell a run whose updates already applied (and whose completion is being
+ * retried) from a run that lost the compare-and-swap to another.
+ */
+export async function executionAtVersion(
+  client: Client,
+  jobId: bigint,
+  version: number,
+): Promise<string | undefined> {
+  const result = await client.execute(
+    "SELECT execution_id FROM script_storage_history WHERE job_id = ? AND storage_version = ?",
+    [types.Long.fromString(jobId.toString()), types.Long.fromNumber(version)],
+  );
+  return result.first()?.execution_id ?? undefined;
+}

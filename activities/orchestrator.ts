@@ -1,0 +1,316 @@
+import type { Client } from "cassandra-driver";
+import type { GatewayReader } from "../chain/gateway";
+import { waitForTaskSubmitted } from "../chain/gateway";
+import type { Logger } from "../logging/logger";
+import type { ExecutionRecord } from "../records/record";
+import type { ExecutionRow, ExecutionStatus } from "../store/executions";
+import { getExecution, saveExecution } from "../store/executions";
+import { getJob, recordJobRun, setJobStatus } from "../store/jobs";
+import { listHealthyKeepers } from "../store/keepers";
+import {
+  compareAndSetStorage,
+  executionAtVersion,
+  readStorage,
+} from "../store/storage";
+import { executionIdOf, taskIdOf } from "../workflows/schedule";
+import type { RunSummary, SkippedRun, TaskOutcome, TaskPlan } from "./types";
+
+/** What the orchestrator's activities work with. */
+export type OrchestratorDeps = {
+  cassandra: Client;
+  chain: GatewayReader;
+  /** Blocks a `TaskSubmitted` event must be under before storage applies. */
+  confirmations: number;
+  /** Loads a record from the content store by CID, verifying its bytes. */
+  loadRecord(cid: string): Promise<ExecutionRecord>;
+  log: Logger;
+};
+
+/** The accepted parts of a performed run, whoever performed it. */
+type AcceptedRun = {
+  performer: string;
+  recordCid: string;
+  outputHash: string | null;
+  inputHash: string | null;
+  signature: string | null;
+  shouldExecute: boolean;
+  targetContract: string | null;
+  calldata: string | null;
+  storageUpdates: Record<string, string | null>;
+  error: { code: string; message: string } | null;
+  txHash: string | null;
+  runtimeBuild: string | null;
+  pinnedBlock: string | null;
+  actualTime: number | null;
+};
+
+/**
+ * Activities of the orchestrator worker: the database and chain work that
+ * surrounds each run. Each is safe to retry: planning reads, completion
+ * checks what already happened before it writes.
+ */
+export function createOrchestratorActivities(deps: OrchestratorDeps) {
+  return {
+    /** Fixes a run's inputs: job, storage snapshot, healthy keepers. */
+    async planTask(args: {
+      jobId: string;
+      runIndex: number;
+      scheduledAt: number;
+    }): Promise<TaskPlan | SkippedRun> {
+      const job = await getJob(deps.cassandra, BigInt(args.jobId));
+      if (!job) return { skipped: "job not found" };
+      if (job.status !== "active") return { skipped: `job is ${job.status}` };
+
+      const storage = await readStorage(deps.cassandra, job.jobId);
+      const keepers = await listHealthyKeepers(deps.cassandra);
+      return {
+        jobId: args.jobId,
+        taskId: taskIdOf(args.jobId, args.runIndex),
+        executionId: executionIdOf(args.jobId, args.runIndex),
+        runIndex: args.runIndex,
+        scheduledAt: args.scheduledAt,
+        chainId: job.createdChainId,
+        script: {
+          cid: job.scriptCid,
+          url: job.scriptUrl,
+          hash: job.scriptHash,
+          language: job.scriptLanguage,
+        },
+        storage,
+        limits: job.limits,
+        keepers: keepers.map(({ address, taskQueue }) => ({
+          address,
+          taskQueue,
+        })),
+      };
+    },
+
+    /**
+     * Accepts a run: confirms its `TaskSubmitted` when it sent a
+     * transaction, applies its storage updates once (compare-and-swap on
+     * the version the run read), and writes its execution row.
+     */
+    async completeTask(args: {
+      plan: TaskPlan;
+      outcome: TaskOutcome | null;
+      failure: string | null;
+    }): Promise<RunSummary> {
+      const { plan } = args;
+      const done = await getExecution(deps.cassandra, plan.executionId);
+      if (done) return summaryOf(done);
+
+      const run = args.outcome && (await acceptedRun(deps, args.outcome));
+      const row = run
+        ? await settle(deps, plan, run)
+        : failedRow(plan, "NO_KEEPER_PERFORMED", args.failure);
+
+      await saveExecution(deps.cassandra, row);
+      await recordJobRun(deps.cassandra, {
+        jobId: BigInt(plan.jobId),
+        executedAt: row.actualTime ?? new Date(),
+        nextExecutionTime: new Date(plan.scheduledAt),
+      });
+      deps.log.info(
+        {
+          jobId: plan.jobId,
+          executionId: plan.executionId,
+          status: row.executionStatus,
+        },
+        "run completed",
+      );
+      return summaryOf(row);
+    },
+
+    /** Marks a job as ended by its workflow. */
+    async endJob(args: {
+      jobId: string;
+      status: "completed" | "expired" | "cancelled";
+    }): Promise<void> {
+      await setJobStatus(deps.cassandra, BigInt(args.jobId), args.status);
+    },
+  };
+}
+
+export type OrchestratorActivities = ReturnType<
+  typeof createOrchestratorActivities
+>;
+
+/**
+ * The run as the network accepts it. When an earlier keeper landed the
+ * task before failing, its on-chain submission wins and its record (by
+ * the CID in the event) says what the run produced.
+ */
+async function acceptedRun(
+  deps: OrchestratorDeps,
+  outcome: TaskOutcome,
+): Promise<AcceptedRun> {
+  if (outcome.kind === "performed") return { ...outcome };
+
+  const record = await deps.loadRecord(outcome.recordCid);
+  const output =
+    record.result.status === "success" ? record.result.output : null;
+  return {
+    performer: outcome.performer,
+    recordCid: outcome.recordCid,
+    outputHash: outcome.outputHash,
+    inputHash: record.inputHash,
+    signature: record.signature,
+    shouldExecute: output?.shouldExecute ?? false,
+    targetContract: output?.targetContract ?? null,
+    calldata: output?.calldata ?? null,
+    storageUpdates: output?.storageUpdates ?? {},
+    error: null,
+    txHash: outcome.txHash,
+    runtimeBuild: record.runtimeBuild,
+    pinnedBlock: record.pinnedBlock,
+    actualTime: null,
+  };
+}
+
+async function settle(
+  deps: OrchestratorDeps,
+  plan: TaskPlan,
+  run: AcceptedRun,
+): Promise<ExecutionRow> {
+  if (run.error) {
+    return {
+      ...baseRow(plan, run),
+      executionStatus: "failed",
+      errorCode: run.error.code,
+      executionError: run.error.message,
+    };
+  }
+
+  let txSuccess: boolean | null = null;
+  if (run.txHash) {
+    const event = await waitForTaskSubmitted(deps.chain, {
+      taskId: BigInt(plan.taskId),
+      confirmations: deps.confirmations,
+      txHash: run.txHash as `0x${string}`,
+    });
+    if (
+      event.outputHash !== run.outputHash ||
+      event.recordCid !== run.recordCid
+    ) {
+      return {
+        ...baseRow(plan, run),
+        executionStatus: "failed",
+        errorCode: "CONFIRMATION_MISMATCH",
+        executionError: `TaskSubmitted carries output ${event.outputHash} and record ${event.recordCid}, not the run's`,
+        txHash: event.transactionHash,
+      };
+    }
+    txSuccess = event.success;
+    run.txHash = event.transactionHash;
+  }
+
+  const applied = await applyStorage(deps, plan, run);
+  const status: ExecutionStatus = !applied
+    ? "conflicting"
+    : !run.shouldExecute
+      ? "no_execution"
+      : txSuccess
+        ? "success"
+        : "failed";
+  return {
+    ...baseRow(plan, run),
+    txSuccess,
+    executionStatus: status,
+    errorCode:
+      status === "conflicting"
+        ? "STORAGE_CONFLICT"
+        : status === "failed"
+          ? "TARGET_CALL_FAILED"
+          : null,
+    executionError:
+      status === "conflicting"
+        ? "storage moved on since the run read it; its updates were refused"
+        : status === "failed"
+          ? "the target contract's call failed; the submission was recorded"
+          : null,
+  };
+}
+
+/**
+ * Applies the run's storage updates if storage is still at the version the
+ * run read. A retried completion finds its own execution at the next
+ * version in the history and counts as applied.
+ */
+async function applyStorage(
+  deps: OrchestratorDeps,
+  plan: TaskPlan,
+  run: AcceptedRun,
+): Promise<boolean> {
+  if (Object.keys(run.storageUpdates).length === 0) return true;
+
+  const jobId = BigInt(plan.jobId);
+  const swap = await compareAndSetStorage(deps.cassandra, {
+    jobId,
+    expectedVersion: plan.storage.version,
+    updates: run.storageUpdates,
+    before: plan.storage.values,
+    executionId: plan.executionId,
+  });
+  if (swap.applied) return true;
+
+  const winner = await executionAtVersion(
+    deps.cassandra,
+    jobId,
+    plan.storage.version + 1,
+  );
+  return winner === plan.executionId;
+}
+
+function baseRow(plan: TaskPlan, run: AcceptedRun | null): ExecutionRow {
+  return {
+    executionId: plan.executionId,
+    jobId: BigInt(plan.jobId),
+    taskId: BigInt(plan.taskId),
+    scheduledTime: new Date(plan.scheduledAt),
+    actualTime: run?.actualTime ? new Date(run.actualTime) : new Date(),
+    performerAddress: run?.performer ?? null,
+    inputTimestamp: Math.floor(plan.scheduledAt / 1000),
+    inputStorage: JSON.stringify(plan.storage.values),
+    inputStorageVersion: plan.storage.version,
+    inputHash: run?.inputHash ?? null,
+    shouldExecute: run?.shouldExecute ?? null,
+    targetContract: run?.targetContract ?? null,
+    calldata: run?.calldata ?? null,
+    storageUpdates: run ? JSON.stringify(run.storageUpdates) : null,
+    outputHash: run?.outputHash ?? null,
+    scriptHash: plan.script.hash,
+    runtimeBuild: run?.runtimeBuild ?? null,
+    pinnedBlock: run?.pinnedBlock ? BigInt(run.pinnedBlock) : null,
+    recordCid: run?.recordCid ?? null,
+    signature: run?.signature ?? null,
+    txHash: run?.txHash ?? null,
+    txSuccess: null,
+    executionStatus: "failed",
+    executionError: null,
+    errorCode: null,
+    verificationStatus: "pending",
+    challengeDeadline: null,
+    createdAt: new Date(),
+  };
+}
+
+function failedRow(
+  plan: TaskPlan,
+  code: string,
+  message: string | null,
+): ExecutionRow {
+  return {
+    ...baseRow(plan, null),
+    executionStatus: "failed",
+    errorCode: code,
+    executionError: message,
+  };
+}
+
+function summaryOf(row: ExecutionRow): RunSummary {
+  return {
+    executionId: row.executionId,
+    status: row.executionStatus,
+    errorCode: row.errorCode,
+  };
+}
