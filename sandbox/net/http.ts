@@ -1,16 +1,13 @@
-import { lookup as systemLookup } from "node:dns/promises";
 import type { IncomingMessage } from "node:http";
 import * as http from "node:http";
 import * as https from "node:https";
 import type { LookupFunction as NodeLookup } from "node:net";
-import { isIP } from "node:net";
 import { scrubUrl, TriggerxError } from "../../errors/base";
-import { createLogger } from "../../logging/logger";
 import {
   type HttpHeaderList,
   normalizeHeaders,
 } from "../../records/transcript";
-import { type AddressClass, classifyAddress } from "./address";
+import { checkDestination, systemResolver } from "./destination";
 import {
   formatAllowEntry,
   type LookupAddress,
@@ -58,6 +55,8 @@ export const MAX_REDIRECTS = 5;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+// Methods that turn a connection into a tunnel or echo it (Fetch §2.2.1).
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
 // Fields the host sets itself, and hop-by-hop fields (RFC 9110 §7.6.1).
 const HOST_HEADERS = new Set([
   "host",
@@ -70,11 +69,12 @@ const HOST_HEADERS = new Set([
   "trailer",
   "proxy-connection",
   "proxy-authorization",
+  // The script sees raw bytes and has no decompressor; asking for identity
+  // keeps the recorded body what the script reads.
+  "accept-encoding",
 ]);
 // Fields a redirect to another origin must not carry along (Fetch §4.4).
 const CREDENTIAL_HEADERS = new Set(["authorization", "cookie"]);
-
-const logger = createLogger("net");
 
 /**
  * Sends one HTTP(S) request under the network policy.
@@ -98,18 +98,19 @@ export async function guardedFetch(
   const allowed = new Set(
     policy.allow.map((entry) => formatAllowEntry(parseAllowEntry(entry))),
   );
-  const lookup = policy.lookup ?? defaultLookup;
+  const lookup = policy.lookup ?? systemResolver;
   const controller = new AbortController();
   const timeoutMs = limits.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const timer = setTimeout(() => controller.abort(), timeoutMs);
 
+  const context = { allowed, lookup, limits, signal: controller.signal };
+  const fetching = follow(request, context);
+  // A resolver cannot be aborted; the race makes the deadline hold even
+  // when one never answers. The loser's rejection is expected and dropped.
+  fetching.catch(() => {});
+
   try {
-    return await follow(request, {
-      allowed,
-      lookup,
-      limits,
-      signal: controller.signal,
-    });
+    return await Promise.race([fetching, whenAborted(controller.signal)]);
   } catch (error) {
     if (!controller.signal.aborted) throw error;
     throw new TriggerxError(
@@ -120,6 +121,14 @@ export async function guardedFetch(
   } finally {
     clearTimeout(timer);
   }
+}
+
+function whenAborted(signal: AbortSignal): Promise<never> {
+  return new Promise((_resolve, reject) => {
+    signal.addEventListener("abort", () => reject(signal.reason), {
+      once: true,
+    });
+  });
 }
 
 interface Context {
@@ -141,7 +150,11 @@ async function follow(request: HttpRequest, context: Context) {
   const trail: string[] = [];
 
   for (;;) {
-    const target = await checkDestination(hop.url, context, trail);
+    const target = await checkDestination(
+      hop.url,
+      context,
+      redirectDetails(trail),
+    );
     const response = await send(hop, target, context);
     const location = response.headers.location;
     if (!REDIRECTS.has(response.statusCode ?? 0) || location === undefined) {
@@ -162,13 +175,20 @@ async function follow(request: HttpRequest, context: Context) {
 }
 
 function firstHop(request: HttpRequest): Hop {
+  const method = request.method.toUpperCase();
+  if (FORBIDDEN_METHODS.has(method)) {
+    throw new TriggerxError(
+      "NET_INVALID_REQUEST",
+      `request method ${method} is not allowed`,
+    );
+  }
   const body =
     typeof request.body === "string"
       ? new TextEncoder().encode(request.body)
       : (request.body ?? null);
 
   return {
-    method: request.method.toUpperCase(),
+    method,
     url: parseUrl(request.url),
     headers: normalizeHeaders(request.headers ?? []),
     body,
@@ -219,71 +239,6 @@ function parseUrl(text: string): URL {
   }
 
   return url;
-}
-
-/**
- * Resolves the URL's host and decides whether the run may reach it. Returns
- * the one address to connect to; every address the name resolves to must
- * pass, so a resolver that mixes a public and a private answer is refused.
- */
-async function checkDestination(
-  url: URL,
-  context: Context,
-  trail: readonly string[],
-): Promise<LookupAddress> {
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new TriggerxError(
-      "NET_SCHEME_REFUSED",
-      `request to ${scrubUrl(url.href)} refused: only http and https are allowed`,
-      { details: redirectDetails(trail) },
-    );
-  }
-
-  const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
-  const port = Number(url.port) || (url.protocol === "https:" ? 443 : 80);
-  const entry = formatAllowEntry({ host, port });
-  const addresses = await resolve(host, context.lookup);
-  if (context.allowed.has(entry)) return addresses[0] as LookupAddress;
-
-  for (const { address } of addresses) {
-    const kind = classifyAddress(address);
-    const allowedByAddress = context.allowed.has(
-      formatAllowEntry({ host: address, port }),
-    );
-    if (kind !== "public" && !allowedByAddress) {
-      logger.debug({ host, port, address, kind }, "outbound request refused");
-      throw refused(entry, host, address, kind, trail);
-    }
-  }
-
-  return addresses[0] as LookupAddress;
-}
-
-async function resolve(
-  host: string,
-  lookup: LookupFunction,
-): Promise<[LookupAddress, ...LookupAddress[]]> {
-  const family = isIP(host);
-  if (family === 4 || family === 6) return [{ address: host, family }];
-
-  let addresses: LookupAddress[] = [];
-  try {
-    addresses = await lookup(host);
-  } catch (cause) {
-    throw dnsFailed(host, cause);
-  }
-
-  const [first, ...rest] = addresses;
-  if (first === undefined) throw dnsFailed(host, undefined);
-  return [first, ...rest];
-}
-
-async function defaultLookup(hostname: string): Promise<LookupAddress[]> {
-  const answers = await systemLookup(hostname, { all: true, verbatim: true });
-  return answers.map(({ address, family }) => ({
-    address,
-    family: family === 6 ? 6 : 4,
-  }));
 }
 
 /** Opens the connection to the checked address and sends the request. */
@@ -408,42 +363,12 @@ function headerPairs(raw: readonly string[]): HttpHeaderList {
   return normalizeHeaders(pairs);
 }
 
-function refused(
-  entry: string,
-  host: string,
-  address: string,
-  kind: AddressClass,
-  trail: readonly string[],
-): TriggerxError {
-  const what =
-    host === address
-      ? `${article(kind)} ${kind} address`
-      : `${host} resolves to ${address}, ${article(kind)} ${kind} address`;
-
-  return new TriggerxError(
-    "NET_ADDRESS_REFUSED",
-    `request to ${entry} refused: ${what} (allow it with --allow-net ${entry})`,
-    { details: redirectDetails(trail) },
-  );
-}
-
 function redirectDetails(trail: readonly string[]): string[] {
   const last = trail.at(-1);
   if (last === undefined) return [];
   return [
     `after a redirect from ${last} (hop ${trail.length} of at most ${MAX_REDIRECTS})`,
   ];
-}
-
-function article(kind: AddressClass): string {
-  return /^[aeiou]/.test(kind) ? "an" : "a";
-}
-
-function dnsFailed(host: string, cause: unknown): TriggerxError {
-  return new TriggerxError("NET_DNS_FAILED", `could not resolve ${host}`, {
-    retryable: true,
-    cause,
-  });
 }
 
 function requestFailed(url: URL, cause: unknown): TriggerxError {

@@ -487,6 +487,46 @@ describe("guardedFetch", () => {
     expect(error.code).toBe("NET_TIMEOUT");
   });
 
+  it("times out a resolver that never answers", async () => {
+    const lookup: LookupFunction = () => new Promise(() => {});
+
+    const error = await refusal(
+      { method: "GET", url: "http://slow-dns.test/" },
+      { allow: [], lookup },
+      { ...limits, timeoutMs: 50 },
+    );
+
+    expect(error.code).toBe("NET_TIMEOUT");
+  });
+
+  it("refuses methods that open tunnels", async () => {
+    const error = await refusal(
+      { method: "connect", url: "http://127.0.0.1:1/" },
+      { allow: ["127.0.0.1:1"] },
+    );
+
+    expect(error.message).toMatchInlineSnapshot(
+      `"request method CONNECT is not allowed"`,
+    );
+  });
+
+  it("sends neither a script's Host nor its Accept-Encoding", async () => {
+    const server = await startServer(answer("plain"));
+
+    await guardedFetch(
+      {
+        method: "GET",
+        url: `${server.origin}/`,
+        headers: { Host: "evil.test", "Accept-Encoding": "gzip" },
+      },
+      { allow: [`127.0.0.1:${server.port}`] },
+      limits,
+    );
+
+    expect(server.requests[0]?.headers.host).toBe(`127.0.0.1:${server.port}`);
+    expect(server.requests[0]?.headers["accept-encoding"]).toBeUndefined();
+  });
+
   it("refuses a malformed allow entry", async () => {
     const error = await refusal(
       { method: "GET", url: "http://127.0.0.1/" },
