@@ -12,6 +12,8 @@ const commandModules: Array<() => CommandModule> = [
   () => require("./commands/test"),
   () => require("./commands/replay"),
   () => require("./commands/build"),
+  () => require("./commands/dev"),
+  () => require("./commands/worker"),
 ];
 
 /** Exit code for a command used wrongly (unknown option, bad value). */

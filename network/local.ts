@@ -1,0 +1,208 @@
+import path from "node:path";
+import { Connection, Client as TemporalClient } from "@temporalio/client";
+import type { Client } from "cassandra-driver";
+import { startApiServer } from "../api/server";
+import type { AnvilChain } from "../chain/anvil";
+import { startAnvil } from "../chain/anvil";
+import type { NetworkContracts } from "../chain/deploy";
+import { loadOrDeploy } from "../chain/deploy";
+import { createLogger } from "../logging/logger";
+import type { ServiceConfig } from "../services/config";
+import { temporalAddress, temporalUiUrl } from "../services/temporal";
+import { createCassandraClient } from "../store/client";
+import { migrate } from "../store/migrate";
+import { startKeeperWorker } from "../workers/keeper";
+import type { RunningWorker } from "../workers/orchestrator";
+import { startOrchestratorWorker } from "../workers/orchestrator";
+import { ORCHESTRATOR_TASK_QUEUE } from "../workflows/client";
+
+/** How to assemble a network on this machine. */
+export type LocalNetworkOptions = {
+  services: ServiceConfig;
+  /** Default `triggerx`; tests use one keyspace each. */
+  keyspace?: string;
+  /** API port; default 8080 (0 picks a free one). */
+  apiPort?: number;
+  /** Anvil port; default 8545 (0 picks a free one). */
+  chainPort?: number;
+  /** Keeps the chain between starts; default `<data dir>/chain`. */
+  chainDir?: string;
+  /** Number of keeper workers; default 2. */
+  keepers?: number;
+  /** `host:port` entries keepers' scripts may reach although private. */
+  allowNet?: readonly string[];
+  /** Prefix of every task queue; default `triggerx`. */
+  queuePrefix?: string;
+  /** Network minimum of a job's interval, seconds; default 10. */
+  minIntervalSeconds?: number;
+  /** Blocks under a `TaskSubmitted` before storage applies; default 1. */
+  confirmations?: number;
+};
+
+/** A running local network and the handles to its parts. */
+export type LocalNetwork = {
+  apiUrl: string;
+  rpcUrl: string;
+  temporalUiUrl: string;
+  chain: AnvilChain;
+  contracts: NetworkContracts;
+  /** Funded key of a job owner, for trying the network out. */
+  ownerKey: `0x${string}`;
+  cassandra: Client;
+  temporal: TemporalClient;
+  orchestratorQueue: string;
+  /** The running keepers by index; `null` where one was stopped. */
+  keepers: Array<(RunningWorker & { address: string }) | null>;
+  startKeeper(index: number): Promise<void>;
+  stopKeeper(index: number): Promise<void>;
+  stop(): Promise<void>;
+};
+
+/** Dev-chain accounts: the deployer, then the keepers, then the owner. */
+const DEPLOYER = 0;
+const FIRST_KEEPER = 1;
+const MAX_KEEPERS = 4;
+const OWNER = FIRST_KEEPER + MAX_KEEPERS;
+
+/**
+ * Starts a whole network on this machine on top of running Temporal and
+ * Cassandra: an anvil chain with the contracts deployed (kept across
+ * restarts), the API, the orchestrator worker and keeper workers.
+ */
+export async function startLocalNetwork(
+  options: LocalNetworkOptions,
+): Promise<LocalNetwork> {
+  const log = createLogger("network");
+  const keyspace = options.keyspace ?? "triggerx";
+  const prefix = options.queuePrefix ?? "triggerx";
+  const orchestratorQueue =
+    prefix === "triggerx" ? ORCHESTRATOR_TASK_QUEUE : `${prefix}-orchestrator`;
+  const chainDir =
+    options.chainDir ?? path.join(options.services.dataDir, "chain");
+  const stops: Array<() => Promise<void>> = [];
+  const stopAll = async () => {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  };
+
+  try {
+    const cassandra = await connectCassandra(options.services, keyspace);
+    stops.push(() => cassandra.shutdown());
+
+    const chain = await startAnvil({
+      port: options.chainPort ?? 8545,
+      stateFile: path.join(chainDir, "state.json"),
+      logFile: path.join(options.services.dataDir, "logs", "anvil.log"),
+      accountCount: OWNER + 1,
+    });
+    stops.push(() => chain.stop());
+    const keeperCount = Math.min(options.keepers ?? 2, MAX_KEEPERS);
+    const keeperAccounts = chain.accounts.slice(
+      FIRST_KEEPER,
+      FIRST_KEEPER + MAX_KEEPERS,
+    );
+    const contracts = await loadOrDeploy(
+      path.join(chainDir, "contracts.json"),
+      {
+        rpcUrl: chain.rpcUrl,
+        deployerKey: account(chain, DEPLOYER).privateKey,
+        keepers: keeperAccounts.map((keeper) => keeper.address),
+      },
+    );
+
+    const connection = await Connection.connect({
+      address: temporalAddress(options.services),
+    });
+    stops.push(() => connection.close());
+    const temporal = new TemporalClient({ connection });
+
+    const api = await startApiServer({
+      port: options.apiPort ?? 8080,
+      cassandra,
+      temporal,
+      contentDir: path.join(options.services.dataDir, "content"),
+      taskQueue: orchestratorQueue,
+      minIntervalSeconds: options.minIntervalSeconds ?? 10,
+      allowNet: options.allowNet ?? [],
+      temporalUiUrl: temporalUiUrl(options.services),
+    });
+    stops.push(() => api.close());
+
+    const orchestrator = await startOrchestratorWorker({
+      temporalAddress: temporalAddress(options.services),
+      taskQueue: orchestratorQueue,
+      cassandra,
+      rpcUrl: chain.rpcUrl,
+      gateway: contracts.gateway,
+      confirmations: options.confirmations ?? 1,
+      apiUrl: api.url,
+    });
+    stops.push(() => orchestrator.shutdown());
+
+    const keepers: LocalNetwork["keepers"] = [];
+    const startKeeper = async (index: number) => {
+      const key = keeperAccounts[index];
+      if (!key) throw new Error(`there is no keeper ${index}`);
+
+      keepers[index] = await startKeeperWorker({
+        temporalAddress: temporalAddress(options.services),
+        cassandra,
+        privateKey: key.privateKey,
+        rpcUrl: chain.rpcUrl,
+        gateway: contracts.gateway,
+        apiUrl: api.url,
+        allowNet: options.allowNet ?? [],
+        queuePrefix: prefix,
+      });
+    };
+    const stopKeeper = async (index: number) => {
+      await keepers[index]?.shutdown();
+      keepers[index] = null;
+    };
+    for (let index = 0; index < keeperCount; index++) await startKeeper(index);
+    stops.push(async () => {
+      await Promise.all(keepers.map((_, index) => stopKeeper(index)));
+    });
+
+    log.info({ api: api.url, rpc: chain.rpcUrl }, "local network started");
+    return {
+      apiUrl: api.url,
+      rpcUrl: chain.rpcUrl,
+      temporalUiUrl: temporalUiUrl(options.services),
+      chain,
+      contracts,
+      ownerKey: account(chain, OWNER).privateKey,
+      cassandra,
+      temporal,
+      orchestratorQueue,
+      keepers,
+      startKeeper,
+      stopKeeper,
+      stop: stopAll,
+    };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}
+
+async function connectCassandra(
+  services: ServiceConfig,
+  keyspace: string,
+): Promise<Client> {
+  const contactPoints = [`127.0.0.1:${services.cassandra.port}`];
+  const admin = createCassandraClient({ contactPoints });
+  try {
+    await migrate(admin, { keyspace });
+  } finally {
+    await admin.shutdown();
+  }
+
+  return createCassandraClient({ contactPoints, keyspace });
+}
+
+function account(chain: AnvilChain, index: number) {
+  const found = chain.accounts[index];
+  if (!found) throw new Error(`anvil has no account ${index}`);
+
+  return found;
+}
