@@ -1,4 +1,4 @@
-import type { Address, Hex } from "viem" with { "resolution-mode": "import" };
+import type { Address, Hex } from "viem";
 import { TriggerxError } from "../errors/base";
 import type { ScriptOutput } from "../sandbox/output";
 import type { Limits, Usage } from "../sandbox/types";
