@@ -1,3 +1,4 @@
+import { Context } from "@temporalio/activity";
 import type { Client } from "cassandra-driver";
 import type { GatewayReader } from "../chain/gateway";
 import { waitForTaskSubmitted } from "../chain/gateway";
@@ -95,30 +96,12 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
       outcome: TaskOutcome | null;
       failure: string | null;
     }): Promise<RunSummary> {
-      const { plan } = args;
-      const done = await getExecution(deps.cassandra, plan.executionId);
-      if (done) return summaryOf(done);
-
-      const run = args.outcome && (await acceptedRun(deps, args.outcome));
-      const row = run
-        ? await settle(deps, plan, run)
-        : failedRow(plan, "NO_KEEPER_PERFORMED", args.failure);
-
-      await saveExecution(deps.cassandra, row);
-      await recordJobRun(deps.cassandra, {
-        jobId: BigInt(plan.jobId),
-        executedAt: row.actualTime ?? new Date(),
-        nextExecutionTime: new Date(plan.scheduledAt),
-      });
-      deps.log.info(
-        {
-          jobId: plan.jobId,
-          executionId: plan.executionId,
-          status: row.executionStatus,
-        },
-        "run completed",
-      );
-      return summaryOf(row);
+      const heartbeat = setInterval(() => Context.current().heartbeat(), 2_000);
+      try {
+        return await complete(deps, args);
+      } finally {
+        clearInterval(heartbeat);
+      }
     },
 
     /** Marks a job as ended by its workflow. */
@@ -134,6 +117,36 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
 export type OrchestratorActivities = ReturnType<
   typeof createOrchestratorActivities
 >;
+
+async function complete(
+  deps: OrchestratorDeps,
+  args: { plan: TaskPlan; outcome: TaskOutcome | null; failure: string | null },
+): Promise<RunSummary> {
+  const { plan } = args;
+  const done = await getExecution(deps.cassandra, plan.executionId);
+  if (done) return summaryOf(done);
+
+  const run = args.outcome && (await acceptedRun(deps, args.outcome));
+  const row = run
+    ? await settle(deps, plan, run)
+    : failedRow(plan, "NO_KEEPER_PERFORMED", args.failure);
+
+  await saveExecution(deps.cassandra, row);
+  await recordJobRun(deps.cassandra, {
+    jobId: BigInt(plan.jobId),
+    executedAt: row.actualTime ?? new Date(),
+    nextExecutionTime: new Date(plan.scheduledAt),
+  });
+  deps.log.info(
+    {
+      jobId: plan.jobId,
+      executionId: plan.executionId,
+      status: row.executionStatus,
+    },
+    "run completed",
+  );
+  return summaryOf(row);
+}
 
 /**
  * The run as the network accepts it. When an earlier keeper landed the

@@ -27,8 +27,10 @@ export type LocalNetworkOptions = {
   chainPort?: number;
   /** Keeps the chain between starts; default `<data dir>/chain`. */
   chainDir?: string;
-  /** Number of keeper workers; default 2. */
+  /** Number of keeper workers in this process; default 2. */
   keepers?: number;
+  /** Whether this process runs the orchestrator worker; default true. */
+  orchestrator?: boolean;
   /** `host:port` entries keepers' scripts may reach although private. */
   allowNet?: readonly string[];
   /** Prefix of every task queue; default `triggerx`. */
@@ -50,7 +52,11 @@ export type LocalNetwork = {
   ownerKey: `0x${string}`;
   cassandra: Client;
   temporal: TemporalClient;
+  keyspace: string;
+  queuePrefix: string;
   orchestratorQueue: string;
+  /** Keys of the registered keepers, whether running here or not. */
+  keeperKeys: Array<`0x${string}`>;
   /** The running keepers by index; `null` where one was stopped. */
   keepers: Array<(RunningWorker & { address: string }) | null>;
   startKeeper(index: number): Promise<void>;
@@ -127,16 +133,18 @@ export async function startLocalNetwork(
     });
     stops.push(() => api.close());
 
-    const orchestrator = await startOrchestratorWorker({
-      temporalAddress: temporalAddress(options.services),
-      taskQueue: orchestratorQueue,
-      cassandra,
-      rpcUrl: chain.rpcUrl,
-      gateway: contracts.gateway,
-      confirmations: options.confirmations ?? 1,
-      apiUrl: api.url,
-    });
-    stops.push(() => orchestrator.shutdown());
+    if (options.orchestrator ?? true) {
+      const orchestrator = await startOrchestratorWorker({
+        temporalAddress: temporalAddress(options.services),
+        taskQueue: orchestratorQueue,
+        cassandra,
+        rpcUrl: chain.rpcUrl,
+        gateway: contracts.gateway,
+        confirmations: options.confirmations ?? 1,
+        apiUrl: api.url,
+      });
+      stops.push(() => orchestrator.shutdown());
+    }
 
     const keepers: LocalNetwork["keepers"] = [];
     const startKeeper = async (index: number) => {
@@ -173,7 +181,10 @@ export async function startLocalNetwork(
       ownerKey: account(chain, OWNER).privateKey,
       cassandra,
       temporal,
+      keyspace,
+      queuePrefix: prefix,
       orchestratorQueue,
+      keeperKeys: keeperAccounts.map((keeper) => keeper.privateKey),
       keepers,
       startKeeper,
       stopKeeper,

@@ -15,8 +15,11 @@ import type { JobWorkflowState } from "./signals";
 import { cancelSignal, pauseSignal, resumeSignal, stateQuery } from "./signals";
 
 const orchestrator = proxyActivities<OrchestratorActivities>({
-  startToCloseTimeout: "2 minutes",
-  retry: { maximumAttempts: 10, initialInterval: "1 second" },
+  startToCloseTimeout: "5 minutes",
+  // Completion may wait for confirmations; it heartbeats meanwhile, so an
+  // orchestrator that dies is noticed in seconds and another retries it.
+  heartbeatTimeout: "15 seconds",
+  retry: { maximumAttempts: 20, initialInterval: "1 second" },
 });
 
 /** Histories past this many events start afresh with continue-as-new. */

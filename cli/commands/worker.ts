@@ -63,6 +63,11 @@ export function register(program: Command): void {
       env.TRIGGERX_ALLOW_NET?.split(",").filter(Boolean) ?? [],
     )
     .option(
+      "--queue-prefix <prefix>",
+      "prefix of the keeper's task queue",
+      env.TRIGGERX_QUEUE_PREFIX ?? "triggerx",
+    )
+    .option(
       "--sandbox-threads <n>",
       "sandbox worker threads",
       parseInteger(1),
@@ -74,6 +79,7 @@ export function register(program: Command): void {
           key?: string;
           allowNet: string[];
           sandboxThreads: number;
+          queuePrefix: string;
         },
       ) => {
         if (!flags.key?.match(/^0x[0-9a-fA-F]{64}$/)) {

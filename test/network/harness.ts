@@ -1,0 +1,185 @@
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { privateKeyToAccount } from "viem/accounts";
+import { signRequest } from "../../api/auth";
+import type { LocalNetwork } from "../../network/local";
+import { startLocalNetwork } from "../../network/local";
+import { resolveServiceConfig } from "../../services/config";
+import { createCassandraClient } from "../../store/client";
+
+/** The compatibility cases users already write, shared beside the repo. */
+export const COMPAT_DIR = path.resolve(__dirname, "../../../shared/compat");
+
+/** A loopback HTTP server whose answer a test can change between runs. */
+export type PriceServer = {
+  url: string;
+  hostPort: string;
+  requests: number;
+  /** Answers request n with `prices[n]`, the last one from then on. */
+  setPrices(prices: number[]): void;
+  /** Holds every answer until `release` is called. */
+  hold(): void;
+  release(): void;
+  close(): Promise<void>;
+};
+
+/** Serves `{ data: { amount } }` like a spot-price API, on 127.0.0.1. */
+export async function startPriceServer(
+  initial: number[],
+): Promise<PriceServer> {
+  let prices = initial;
+  let held: Array<() => void> | null = null;
+  const server = http.createServer((_request, response) => {
+    const price = prices[Math.min(state.requests, prices.length - 1)] ?? 0;
+    state.requests += 1;
+    const answer = () =>
+      response
+        .setHeader("content-type", "application/json")
+        .end(JSON.stringify({ data: { amount: price.toFixed(2) } }));
+    if (held) held.push(answer);
+    else answer();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+
+  const state: PriceServer = {
+    url: `http://127.0.0.1:${port}/v2/prices/ETH-USD/spot`,
+    hostPort: `127.0.0.1:${port}`,
+    requests: 0,
+    setPrices: (next) => {
+      prices = next;
+    },
+    hold: () => {
+      held = [];
+    },
+    release: () => {
+      const waiting = held ?? [];
+      held = null;
+      for (const answer of waiting) answer();
+    },
+    close: () =>
+      new Promise((resolve) => {
+        state.release();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+  return state;
+}
+
+/**
+ * A whole network for one test file: its own keyspace, task queues, chain
+ * and content folder, on the shared Temporal and Cassandra.
+ */
+export async function startTestNetwork(
+  name: string,
+  allowNet: string[],
+): Promise<LocalNetwork & { cleanup(): Promise<void> }> {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `triggerx-${name}-`));
+  const keyspace = `test_network_${name}`;
+  const admin = createCassandraClient();
+  await admin.execute(`DROP KEYSPACE IF EXISTS ${keyspace}`);
+  await admin.shutdown();
+
+  const services = { ...resolveServiceConfig(), dataDir: dir };
+  const network = await startLocalNetwork({
+    services,
+    keyspace,
+    apiPort: 0,
+    chainPort: 0,
+    chainDir: path.join(dir, "chain"),
+    allowNet,
+    queuePrefix: `${name}-${randomUUID().slice(0, 8)}`,
+    minIntervalSeconds: 1,
+  });
+  return {
+    ...network,
+    async cleanup() {
+      await network.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls the API as the network's development owner, signed. */
+export async function ownerRequest(
+  network: LocalNetwork,
+  method: string,
+  pathname: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
+  const text = body === undefined ? "" : JSON.stringify(body);
+  const account = privateKeyToAccount(network.ownerKey);
+  const headers = await signRequest(account, {
+    method,
+    path: pathname,
+    body: text,
+  });
+  const response = await fetch(`${network.apiUrl}${pathname}`, {
+    method,
+    headers: { ...headers, "content-type": "application/json" },
+    ...(body === undefined ? {} : { body: text }),
+  });
+  return { status: response.status, json: await response.json() };
+}
+
+/** Uploads a script through the API; returns its `ipfs://` URL. */
+export async function uploadScript(
+  network: LocalNetwork,
+  file: string,
+): Promise<string> {
+  const source = readFileSync(file, "utf8");
+  const upload = await ownerRequest(network, "POST", "/api/scripts", {
+    source,
+    filename: path.basename(file),
+  });
+  if (upload.status !== 200 && upload.status !== 201) {
+    throw new Error(`upload failed: ${JSON.stringify(upload.json)}`);
+  }
+  return upload.json.url;
+}
+
+/** The compat create-job body, pointed at a script, owner and storage. */
+export function compatJob(
+  network: LocalNetwork,
+  overrides: Record<string, unknown>,
+): Record<string, unknown> {
+  const [job] = JSON.parse(
+    readFileSync(path.join(COMPAT_DIR, "create-job.json"), "utf8"),
+  );
+  return {
+    ...job,
+    job_id: undefined,
+    user_address: privateKeyToAccount(network.ownerKey).address,
+    created_chain_id: String(network.chain.chainId),
+    ...overrides,
+  };
+}
+
+/** Polls `read` until `done` holds for its value, or fails after `ms`. */
+export async function eventually<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  ms = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: T = await read();
+  while (!done(last)) {
+    if (Date.now() > deadline) {
+      throw new Error(
+        `condition not met in ${ms} ms; last value: ${JSON.stringify(last, bigintSafe)}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    last = await read();
+  }
+  return last;
+}
+
+function bigintSafe(_key: string, value: unknown): unknown {
+  return typeof value === "bigint" ? value.toString() : value;
+}

@@ -1,0 +1,156 @@
+import path from "node:path";
+import { Worker } from "@temporalio/worker";
+import { priceTargetAbi } from "../../contracts/artifacts/PriceTarget";
+import type { ExecutionRecord } from "../../records/record";
+import { createSandboxPool } from "../../sandbox/pool";
+import { replayRecord } from "../../sandbox/runtime";
+import { workflowBundle } from "../../workers/temporal";
+import { jobWorkflowId } from "../../workflows/client";
+import type { PriceServer } from "./harness";
+import {
+  COMPAT_DIR,
+  compatJob,
+  eventually,
+  ownerRequest,
+  startPriceServer,
+  startTestNetwork,
+  uploadScript,
+} from "./harness";
+
+type Network = Awaited<ReturnType<typeof startTestNetwork>>;
+type Run = {
+  executionId: string;
+  executionStatus: string;
+  txHash: string | null;
+  recordCid: string | null;
+  errorCode: string | null;
+};
+
+describe("a custom job end to end, through the API", () => {
+  let prices: PriceServer;
+  let network: Network;
+  let jobId: string;
+
+  beforeAll(async () => {
+    // One request per run: below, above, then below the threshold of 2000.
+    prices = await startPriceServer([1500, 2500, 1800]);
+    network = await startTestNetwork("e2e", [prices.hostPort]);
+  }, 120_000);
+
+  afterAll(async () => {
+    await network?.cleanup();
+    await prices?.close();
+  });
+
+  const runsOf = async (id: string): Promise<Run[]> => {
+    const { json } = await ownerRequest(
+      network,
+      "GET",
+      `/api/jobs/${id}/runs?limit=50`,
+    );
+    return (json.runs as Run[]).slice().reverse();
+  };
+
+  it("runs the price-threshold script on schedule, sends a transaction only above the threshold, and carries storage", async () => {
+    const url = await uploadScript(
+      network,
+      path.join(COMPAT_DIR, "price-threshold.ts"),
+    );
+    const created = await ownerRequest(network, "POST", "/api/jobs", [
+      compatJob(network, {
+        dynamic_arguments_script_url: url,
+        time_interval: 2,
+        initial_storage: {
+          priceUrl: prices.url,
+          target: network.contracts.target,
+        },
+      }),
+    ]);
+    expect(created.status).toBe(200);
+    jobId = String(created.json.job_ids[0]);
+
+    const runs = await eventually(
+      () => runsOf(jobId),
+      (list) => list.length >= 3,
+      90_000,
+    );
+    await ownerRequest(network, "POST", `/api/jobs/${jobId}/pause`);
+
+    expect(runs.slice(0, 3).map((run) => run.executionStatus)).toEqual([
+      "no_execution",
+      "success",
+      "no_execution",
+    ]);
+    expect(runs[0]?.txHash).toBeNull();
+    expect(runs[1]?.txHash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(runs[2]?.txHash).toBeNull();
+
+    const read = (functionName: "lastPrice" | "swapCount") =>
+      network.chain
+        ? readTarget(network, functionName)
+        : Promise.reject(new Error("no chain"));
+    expect(await read("lastPrice")).toBe(250_000n);
+    expect(await read("swapCount")).toBe(1n);
+
+    const job = await ownerRequest(network, "GET", `/api/jobs/${jobId}`);
+    const finalRuns = await runsOf(jobId);
+    expect(job.json.storage.values.executionCount).toBe(
+      String(
+        finalRuns.filter((run) => run.executionStatus !== "failed").length,
+      ),
+    );
+    expect(job.json.storage.values.lastPrice).toBeDefined();
+  });
+
+  it("leaves a record for every run that replays to the same output hash", async () => {
+    const runs = await runsOf(jobId);
+    const pool = createSandboxPool({ size: 2 });
+
+    try {
+      for (const run of runs) {
+        expect(run.recordCid).toMatch(/^b[a-z2-7]+$/);
+        const { json } = await ownerRequest(
+          network,
+          "GET",
+          `/api/executions/${run.executionId}`,
+        );
+        const record = json.record as ExecutionRecord;
+        const report = await replayRecord(record, { pool });
+
+        expect(report.divergence).toBeUndefined();
+        expect(report.ok).toBe(true);
+        expect(report.outputHash).toBe(record.outputHash);
+      }
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it("keeps the job workflow deterministic under Temporal's replayer", async () => {
+    const handle = network.temporal.workflow.getHandle(
+      jobWorkflowId(BigInt(jobId)),
+    );
+    const history = await handle.fetchHistory();
+
+    await expect(
+      Worker.runReplayHistory(
+        { workflowBundle: await workflowBundle() },
+        history,
+        handle.workflowId,
+      ),
+    ).resolves.toBeUndefined();
+  });
+});
+
+async function readTarget(
+  network: Network,
+  functionName: "lastPrice" | "swapCount",
+): Promise<bigint> {
+  const { createPublicClient, http } = await import("viem");
+  const client = createPublicClient({ transport: http(network.rpcUrl) });
+  return (await client.readContract({
+    address: network.contracts.target,
+    abi: priceTargetAbi,
+    functionName,
+  })) as bigint;
+}
