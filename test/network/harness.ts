@@ -1,11 +1,15 @@
+import type { ChildProcess } from "node:child_process";
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import http from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { createPublicClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { signRequest } from "../../api/auth";
+import { priceTargetAbi } from "../../contracts/artifacts/PriceTarget";
 import type { LocalNetwork } from "../../network/local";
 import { startLocalNetwork } from "../../network/local";
 import { resolveServiceConfig } from "../../services/config";
@@ -33,7 +37,7 @@ export async function startPriceServer(
 ): Promise<PriceServer> {
   let prices = initial;
   let held: Array<() => void> | null = null;
-  const server = http.createServer((_request, response) => {
+  const server = createServer((_request, response) => {
     const price = prices[Math.min(state.requests, prices.length - 1)] ?? 0;
     state.requests += 1;
     const answer = () =>
@@ -78,6 +82,7 @@ export async function startPriceServer(
 export async function startTestNetwork(
   name: string,
   allowNet: string[],
+  parts: { keepers?: number; orchestrator?: boolean } = {},
 ): Promise<LocalNetwork & { cleanup(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `triggerx-${name}-`));
   const keyspace = `test_network_${name}`;
@@ -95,6 +100,7 @@ export async function startTestNetwork(
     allowNet,
     queuePrefix: `${name}-${randomUUID().slice(0, 8)}`,
     minIntervalSeconds: 1,
+    ...parts,
   });
   return {
     ...network,
@@ -182,4 +188,79 @@ export async function eventually<T>(
 
 function bigintSafe(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
+}
+
+const BIN = path.resolve(__dirname, "../../bin/triggerx.js");
+
+/**
+ * Runs one worker of a test network as its own process, through the
+ * command line an operator uses, so a test can kill it for real.
+ */
+export function spawnWorker(
+  network: LocalNetwork,
+  kind: "keeper" | "orchestrator",
+  extra: string[],
+): ChildProcess {
+  const config = resolveServiceConfig();
+  const args = [
+    BIN,
+    "worker",
+    kind,
+    "--temporal-address",
+    `127.0.0.1:${config.temporal.port}`,
+    "--cassandra",
+    `127.0.0.1:${config.cassandra.port}`,
+    "--keyspace",
+    network.keyspace,
+    "--rpc-url",
+    network.rpcUrl,
+    "--gateway",
+    network.contracts.gateway,
+    "--api-url",
+    network.apiUrl,
+    ...extra,
+  ];
+  const child = spawn(process.execPath, args, {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, TRIGGERX_LOG_LEVEL: "warn" },
+  });
+  child.stdout?.resume();
+  child.stderr?.resume();
+  return child;
+}
+
+/** Kills a worker process at once, as a crash would, and waits for it. */
+export async function kill(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+
+  const exited = new Promise((resolve) => child.once("exit", resolve));
+  child.kill("SIGKILL");
+  await exited;
+}
+
+/** Mines `blocks` blocks on the test chain. */
+export async function mine(network: LocalNetwork, blocks: number) {
+  await fetch(network.rpcUrl, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "anvil_mine",
+      params: [`0x${blocks.toString(16)}`],
+    }),
+  });
+}
+
+/** Reads a public counter of the example target contract. */
+export async function readTarget(
+  network: LocalNetwork,
+  functionName: "lastPrice" | "swapCount" | "pingCount",
+): Promise<bigint> {
+  const client = createPublicClient({ transport: http(network.rpcUrl) });
+  return (await client.readContract({
+    address: network.contracts.target,
+    abi: priceTargetAbi,
+    functionName,
+  })) as bigint;
 }

@@ -1,6 +1,5 @@
 import path from "node:path";
 import { Worker } from "@temporalio/worker";
-import { priceTargetAbi } from "../../contracts/artifacts/PriceTarget";
 import type { ExecutionRecord } from "../../records/record";
 import { createSandboxPool } from "../../sandbox/pool";
 import { replayRecord } from "../../sandbox/runtime";
@@ -12,6 +11,7 @@ import {
   compatJob,
   eventually,
   ownerRequest,
+  readTarget,
   startPriceServer,
   startTestNetwork,
   uploadScript,
@@ -85,12 +85,8 @@ describe("a custom job end to end, through the API", () => {
     expect(runs[1]?.txHash).toMatch(/^0x[0-9a-f]{64}$/);
     expect(runs[2]?.txHash).toBeNull();
 
-    const read = (functionName: "lastPrice" | "swapCount") =>
-      network.chain
-        ? readTarget(network, functionName)
-        : Promise.reject(new Error("no chain"));
-    expect(await read("lastPrice")).toBe(250_000n);
-    expect(await read("swapCount")).toBe(1n);
+    expect(await readTarget(network, "lastPrice")).toBe(250_000n);
+    expect(await readTarget(network, "swapCount")).toBe(1n);
 
     const job = await ownerRequest(network, "GET", `/api/jobs/${jobId}`);
     const finalRuns = await runsOf(jobId);
@@ -141,16 +137,3 @@ describe("a custom job end to end, through the API", () => {
     ).resolves.toBeUndefined();
   });
 });
-
-async function readTarget(
-  network: Network,
-  functionName: "lastPrice" | "swapCount",
-): Promise<bigint> {
-  const { createPublicClient, http } = await import("viem");
-  const client = createPublicClient({ transport: http(network.rpcUrl) });
-  return (await client.readContract({
-    address: network.contracts.target,
-    abi: priceTargetAbi,
-    functionName,
-  })) as bigint;
-}

@@ -1,0 +1,134 @@
+import type { ChildProcess } from "node:child_process";
+import path from "node:path";
+import { privateKeyToAccount } from "viem/accounts";
+import { listHealthyKeepers } from "../../store/keepers";
+import { readStorage } from "../../store/storage";
+import type { PriceServer } from "./harness";
+import {
+  COMPAT_DIR,
+  compatJob,
+  eventually,
+  kill,
+  mine,
+  ownerRequest,
+  readTarget,
+  spawnWorker,
+  startPriceServer,
+  startTestNetwork,
+  uploadScript,
+} from "./harness";
+
+type Network = Awaited<ReturnType<typeof startTestNetwork>>;
+type Run = {
+  executionId: string;
+  executionStatus: string;
+  performerAddress: string | null;
+  txHash: string | null;
+};
+
+async function createOneShotJob(network: Network, prices: PriceServer) {
+  const url = await uploadScript(
+    network,
+    path.join(COMPAT_DIR, "price-threshold.ts"),
+  );
+  const created = await ownerRequest(network, "POST", "/api/jobs", {
+    jobs: [
+      compatJob(network, {
+        dynamic_arguments_script_url: url,
+        recurring: false,
+        time_interval: 1,
+        initial_storage: {
+          priceUrl: prices.url,
+          target: network.contracts.target,
+        },
+      }),
+    ],
+  });
+  expect(created.status).toBe(200);
+  return String(created.json.job_ids[0]);
+}
+
+async function finishedRuns(network: Network, jobId: string): Promise<Run[]> {
+  const { json } = await ownerRequest(
+    network,
+    "GET",
+    `/api/jobs/${jobId}/runs`,
+  );
+  return json.runs as Run[];
+}
+
+describe("a keeper that dies in the middle of a run", () => {
+  let prices: PriceServer;
+  let network: Network;
+  const workers: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    prices = await startPriceServer([2500]);
+    network = await startTestNetwork("failover", [prices.hostPort], {
+      keepers: 0,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await Promise.all(workers.map(kill));
+    await network?.cleanup();
+    await prices?.close();
+  });
+
+  it("hands the task to another keeper; the target sees one call and storage advances once", async () => {
+    const keepers = network.keeperKeys.slice(0, 2).map((key) => ({
+      key,
+      address: privateKeyToAccount(key).address.toLowerCase(),
+    }));
+    for (const keeper of keepers) {
+      workers.push(
+        spawnWorker(network, "keeper", [
+          "--key",
+          keeper.key,
+          "--queue-prefix",
+          network.queuePrefix,
+          "--allow-net",
+          prices.hostPort,
+        ]),
+      );
+    }
+    await eventually(
+      () => listHealthyKeepers(network.cassandra),
+      (healthy) => healthy.length === 2,
+    );
+
+    prices.hold();
+    const jobId = await createOneShotJob(network, prices);
+    await eventually(
+      async () => prices.requests,
+      (count) => count === 1,
+    );
+
+    // The first run goes to the first keeper in address order.
+    const sorted = [...keepers].sort((a, b) =>
+      a.address.localeCompare(b.address),
+    );
+    const first = sorted[0];
+    const second = sorted[1];
+    if (!first || !second) throw new Error("two keepers expected");
+    const firstIndex = keepers.indexOf(first);
+    const firstWorker = workers[firstIndex];
+    if (!firstWorker) throw new Error("first keeper's process is missing");
+    await kill(firstWorker);
+    prices.release();
+
+    const runs = await eventually(
+      () => finishedRuns(network, jobId),
+      (list) => list.length === 1,
+      90_000,
+    );
+    await mine(network, 1);
+
+    expect(runs[0]?.executionStatus).toBe("success");
+    expect(runs[0]?.performerAddress?.toLowerCase()).toBe(second.address);
+    expect(prices.requests).toBe(2);
+    expect(await readTarget(network, "swapCount")).toBe(1n);
+    const storage = await readStorage(network.cassandra, BigInt(jobId));
+    expect(storage.values.executionCount).toBe("1");
+  });
+});
