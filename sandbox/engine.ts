@@ -76,6 +76,8 @@ export interface EngineResult {
   usage: Usage;
   console: ConsoleLine[];
   exchanges: HttpExchange[];
+  /** Set when the module may be damaged and should not run again. */
+  tainted?: true;
 }
 
 /**
@@ -93,6 +95,27 @@ export async function runInQuickJS(
   return run.execute();
 }
 
+/**
+ * Bytes of the WebAssembly heap of a QuickJS module. It only grows; the
+ * worker replaces a module whose heap grew far past its start.
+ */
+export function wasmHeapBytes(module: QuickJSWASMModule): number {
+  const inner = (module as unknown as { module: { HEAPU8: Uint8Array } })
+    .module;
+  return inner.HEAPU8.byteLength;
+}
+
+/**
+ * The heap a module has when it is new; the memory limit of a run is
+ * counted above it (see {@link Run.onInterrupt}).
+ */
+const heapBaselines = new WeakMap<QuickJSWASMModule, number>();
+
+/** Records the heap size of a fresh module, before any run. */
+export function markHeapBaseline(module: QuickJSWASMModule): void {
+  heapBaselines.set(module, wasmHeapBytes(module));
+}
+
 type StdoutLine = { text: string } | { oversized: number };
 
 class Run {
@@ -101,6 +124,7 @@ class Run {
   private readonly handles: QuickJSHandle[] = [];
   private readonly startedAt = performance.now();
   private readonly deadline: number;
+  private readonly heapCeiling: number;
   private fuel = 0;
   private fatal: TriggerxError | undefined;
   private reproducible = true;
@@ -120,12 +144,14 @@ class Run {
   };
 
   constructor(
-    module: QuickJSWASMModule,
+    private readonly module: QuickJSWASMModule,
     private readonly sources: GuestSources,
     private readonly job: EngineJob,
     private readonly network: Network,
   ) {
     this.deadline = this.startedAt + job.limits.wallTimeMs;
+    const baseline = heapBaselines.get(module) ?? wasmHeapBytes(module);
+    this.heapCeiling = baseline + job.limits.memoryBytes;
     this.runtime = module.newRuntime();
     this.runtime.setMemoryLimit(job.limits.memoryBytes);
     this.runtime.setMaxStackSize(STACK_BYTES);
@@ -142,14 +168,20 @@ class Run {
       error = this.fatal ?? toTriggerxError(caught);
     }
 
+    // After running out of memory QuickJS may fail to tear down cleanly;
+    // the result stands, and the worker replaces the module.
+    let tainted: true | undefined;
     try {
       this.runtime.setMemoryLimit(-1);
-      this.usage.memoryBytes = this.memoryInUse();
-    } finally {
+      if (error?.code !== "LIMIT_MEMORY") {
+        this.usage.memoryBytes = this.memoryInUse();
+      }
       this.dispose();
+    } catch {
+      tainted = true;
     }
 
-    return this.result(output, error);
+    return { ...this.result(output, error), ...(tainted ? { tainted } : {}) };
   }
 
   private result(
@@ -246,21 +278,25 @@ class Run {
 
     const kind = ctx.getProp(state.value, "kind");
     const json = ctx.getProp(state.value, "json");
+    const length = ctx.getProp(state.value, "length");
     try {
       if (ctx.getString(kind) === "stdout") {
         return { form: "stdout", json: "" };
       }
-      return { form: "default", json: this.outputText(json) };
+      return {
+        form: "default",
+        json: this.outputText(json, ctx.getNumber(length)),
+      };
     } finally {
       kind.dispose();
       json.dispose();
+      length.dispose();
       if (!state.notAPromise) state.value.dispose();
     }
   }
 
-  private outputText(handle: QuickJSHandle): string {
+  private outputText(handle: QuickJSHandle, length: number): string {
     const { maxOutputBytes } = this.job.limits;
-    const length = this.context.getLength(handle) ?? 0;
     if (length > maxOutputBytes) {
       throw limitExceeded("LIMIT_OUTPUT_BYTES", "output size", maxOutputBytes);
     }
@@ -379,7 +415,7 @@ class Run {
       handle.dispose();
     };
 
-    define("log", (level, text) => this.onLog(level, text));
+    define("log", (level, text, length) => this.onLog(level, text, length));
     define("fetch", (meta, body) => this.onFetch(meta, body));
     define("random", () => this.onRandom());
     define("source", (name) => this.onSource(name));
@@ -388,11 +424,12 @@ class Run {
   private onLog(
     levelHandle: QuickJSHandle | undefined,
     textHandle: QuickJSHandle | undefined,
+    lengthHandle: QuickJSHandle | undefined,
   ): undefined {
-    if (!levelHandle || !textHandle) return undefined;
+    if (!levelHandle || !textHandle || !lengthHandle) return undefined;
 
     const level = this.context.getString(levelHandle) as ConsoleLine["level"];
-    const length = this.context.getLength(textHandle) ?? 0;
+    const length = this.context.getNumber(lengthHandle);
     const toStdout = level === "log" || level === "info" || level === "debug";
     if (length > this.job.limits.maxOutputBytes) {
       if (toStdout) this.lastStdout = { oversized: length };
@@ -528,8 +565,32 @@ class Run {
       this.fatal = this.wallTimeExceeded();
       return true;
     }
+    if (wasmHeapBytes(this.module) > this.heapCeiling) {
+      this.fatal = this.heapExceeded();
+      return true;
+    }
 
     return false;
+  }
+
+  /**
+   * QuickJS's own accounting in this build refuses single allocations over
+   * the limit but does not add allocations up (measured: two hundred 1 MB
+   * strings fit under a 10 MB limit), so the limit is also enforced on the
+   * WebAssembly heap. Heap growth depends on the allocator's history, so a
+   * run stopped here is not reproducible.
+   * TODO(sandbox): count allocations deterministically (a build of QuickJS
+   * whose malloc_usable_size works, or an allocator hook) so that this
+   * limit can decide a result.
+   */
+  private heapExceeded(): TriggerxError {
+    this.reproducible = false;
+    return limitExceeded(
+      "LIMIT_MEMORY",
+      "memory (bytes)",
+      this.job.limits.memoryBytes,
+      ["the WebAssembly heap outgrew the limit"],
+    );
   }
 
   private chargeFuel(amount: number): void {
@@ -612,11 +673,11 @@ class Run {
       this.runtime as unknown as { getSystemContext(): QuickJSContext }
     ).getSystemContext();
     const usage = system.dump(handle) as {
-      malloc_size?: number;
+      memory_used_size?: number;
     };
     handle.dispose();
 
-    return usage.malloc_size ?? 0;
+    return usage.memory_used_size ?? 0;
   }
 
   private dispose(): void {

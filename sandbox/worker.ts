@@ -5,7 +5,7 @@ import {
 } from "quickjs-emscripten-core";
 import type { HttpExchange } from "../records/transcript";
 import type { EngineJob, EngineResult, GuestSources } from "./engine";
-import { runInQuickJS } from "./engine";
+import { markHeapBaseline, runInQuickJS, wasmHeapBytes } from "./engine";
 import { fetchPinnedBlock, type LivePolicy, liveSender } from "./live-sender";
 import { LiveNetwork, type Network, ReplayNetwork } from "./network";
 
@@ -36,8 +36,20 @@ const { variantPath, sources } = workerData as WorkerData;
 // The variant is required at run time by absolute path, so its .wasm file is
 // found next to it rather than next to this bundle.
 const variant = require(variantPath).default;
-let module: Promise<QuickJSWASMModule> =
-  newQuickJSWASMModuleFromVariant(variant);
+let module = freshModule();
+
+/**
+ * A module's heap never shrinks, and after an out-of-memory error its
+ * allocator state is in doubt; past this much growth the worker starts a
+ * fresh module for the next run.
+ */
+const HEAP_SLACK_BYTES = 32 * 1024 * 1024;
+
+async function freshModule(): Promise<QuickJSWASMModule> {
+  const created = await newQuickJSWASMModuleFromVariant(variant);
+  markHeapBaseline(created);
+  return created;
+}
 
 parentPort?.on("message", async (message: { id: number; task: WorkerTask }) => {
   const answer = await handle(message.task);
@@ -60,13 +72,19 @@ async function handle(task: WorkerTask): Promise<WorkerAnswer> {
     network = new LiveNetwork(sender);
   }
 
+  const current = await module;
+  const baseline = wasmHeapBytes(current);
   try {
-    const result = await runInQuickJS(await module, sources, job, network);
+    const result = await runInQuickJS(current, sources, job, network);
+    const grown = wasmHeapBytes(current) - baseline > HEAP_SLACK_BYTES;
+    if (grown || result.tainted || result.error?.code === "LIMIT_MEMORY") {
+      module = freshModule();
+    }
     return { result, pinnedBlock: job.pinnedBlock ?? null };
   } catch (error) {
     // The engine returns the script's failures; reaching here means the
     // module itself is in doubt, so the next job gets a fresh one.
-    module = newQuickJSWASMModuleFromVariant(variant);
+    module = freshModule();
     const message = (error as Error)?.message ?? String(error);
     return {
       result: noResult({ code: "SANDBOX_CRASHED", message }),

@@ -142,7 +142,9 @@
   const consoleObject = {};
   for (const level of ["log", "info", "warn", "error", "debug"]) {
     consoleObject[level] = (...args) => {
-      hostLog(level, args.map((a) => show(a, 0)).join(" "));
+      const text = args.map((a) => show(a, 0)).join(" ");
+      // The length lets the host refuse a huge line without copying it.
+      hostLog(level, text, text.length);
     };
   }
   G.console = consoleObject;
@@ -218,10 +220,10 @@
       return Promise.resolve(moduleResult).then((ns) => {
         const main = ns?.default;
         if (typeof main !== "function") return { kind: "stdout" };
-        return Promise.resolve(main()).then((value) => ({
-          kind: "default",
-          json: stringify(value === undefined ? null : value),
-        }));
+        return Promise.resolve(main()).then((value) => {
+          const json = stringify(value === undefined ? null : value) ?? "null";
+          return { kind: "default", json, length: json.length };
+        });
       });
     },
   };
