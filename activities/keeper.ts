@@ -56,6 +56,7 @@ export function createKeeperActivities(deps: KeeperDeps) {
 export type KeeperActivities = ReturnType<typeof createKeeperActivities>;
 
 async function perform(deps: KeeperDeps, plan: TaskPlan): Promise<TaskOutcome> {
+  const startedAt = Date.now();
   const landed = await alreadySubmitted(deps, plan);
   if (landed) return landed;
 
@@ -112,7 +113,7 @@ async function perform(deps: KeeperDeps, plan: TaskPlan): Promise<TaskOutcome> {
     txHash,
     runtimeBuild: signed.runtimeBuild,
     pinnedBlock: signed.pinnedBlock,
-    actualTime: Date.now(),
+    actualTime: startedAt,
   };
 }
 

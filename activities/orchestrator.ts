@@ -13,7 +13,7 @@ import {
   executionAtVersion,
   readStorage,
 } from "../store/storage";
-import { executionIdOf, taskIdOf } from "../workflows/schedule";
+import { executionIdOf, nextSlot, taskIdOf } from "../workflows/schedule";
 import type { RunSummary, SkippedRun, TaskOutcome, TaskPlan } from "./types";
 
 /** What the orchestrator's activities work with. */
@@ -71,6 +71,8 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
         runIndex: args.runIndex,
         scheduledAt: args.scheduledAt,
         chainId: job.createdChainId,
+        intervalSeconds: job.timeInterval,
+        recurring: job.recurring,
         script: {
           cid: job.scriptCid,
           url: job.scriptUrl,
@@ -135,7 +137,11 @@ async function complete(
   await recordJobRun(deps.cassandra, {
     jobId: BigInt(plan.jobId),
     executedAt: row.actualTime ?? new Date(),
-    nextExecutionTime: new Date(plan.scheduledAt),
+    nextExecutionTime: plan.recurring
+      ? new Date(
+          nextSlot(plan.scheduledAt, plan.intervalSeconds * 1000, Date.now()),
+        )
+      : null,
   });
   deps.log.info(
     {

@@ -16,6 +16,9 @@ export type TaskPlan = {
   /** When the run was due, epoch milliseconds; the script's clock. */
   scheduledAt: number;
   chainId: string;
+  /** The job's schedule, so completion can say when the next run is due. */
+  intervalSeconds: number;
+  recurring: boolean;
   script: {
     cid: string;
     url: string;
@@ -55,6 +58,7 @@ export type TaskOutcome =
       txHash: string | null;
       runtimeBuild: string;
       pinnedBlock: string | null;
+      /** When the keeper began the task, epoch milliseconds. */
       actualTime: number;
     }
   | {

@@ -154,7 +154,7 @@ export async function setJobStatus(
 /** Records that a run happened and when the next one is due. */
 export async function recordJobRun(
   client: Client,
-  args: { jobId: bigint; executedAt: Date; nextExecutionTime: Date },
+  args: { jobId: bigint; executedAt: Date; nextExecutionTime: Date | null },
 ): Promise<void> {
   await client.execute(
     "UPDATE custom_jobs SET last_executed_at = ?, next_execution_time = ?, updated_at = ? WHERE job_id = ?",
