@@ -1,11 +1,13 @@
 import path from "node:path";
 import { Connection, Client as TemporalClient } from "@temporalio/client";
 import type { Client } from "cassandra-driver";
+import { resolveApiConfig } from "../api/config";
 import { startApiServer } from "../api/server";
 import type { AnvilChain } from "../chain/anvil";
 import { startAnvil } from "../chain/anvil";
 import type { NetworkContracts } from "../chain/deploy";
 import { loadOrDeploy } from "../chain/deploy";
+import { ContentStore } from "../content/store";
 import { createLogger } from "../logging/logger";
 import type { ServiceConfig } from "../services/config";
 import { temporalAddress, temporalUiUrl } from "../services/temporal";
@@ -125,11 +127,13 @@ export async function startLocalNetwork(
       port: options.apiPort ?? 8080,
       cassandra,
       temporal,
-      contentDir: path.join(options.services.dataDir, "content"),
-      taskQueue: orchestratorQueue,
-      minIntervalSeconds: options.minIntervalSeconds ?? 10,
-      allowNet: options.allowNet ?? [],
-      temporalUiUrl: temporalUiUrl(options.services),
+      content: new ContentStore(path.join(options.services.dataDir, "content")),
+      config: resolveApiConfig({
+        taskQueue: orchestratorQueue,
+        minIntervalSeconds: options.minIntervalSeconds ?? 10,
+        netPolicy: { allow: [...(options.allowNet ?? [])] },
+        temporalUiUrl: temporalUiUrl(options.services),
+      }),
     });
     stops.push(() => api.close());
 
