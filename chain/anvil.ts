@@ -91,7 +91,10 @@ export async function startAnvil(
     rpcUrl,
     chainId,
     accounts: deriveAccounts(mnemonic, accountCount),
-    stop: () => stopChild(child),
+    stop: async () => {
+      await stopChild(child);
+      await output.closed;
+    },
   };
 }
 
@@ -146,22 +149,29 @@ function deriveAccounts(mnemonic: string, count: number): AnvilAccount[] {
   });
 }
 
-/** Keeps the last lines of anvil's output for error messages. */
-type OutputTail = { lines: string[] };
+/**
+ * Keeps the last lines of anvil's output for error messages; `closed`
+ * settles once the log file (if any) has everything anvil wrote.
+ */
+type OutputTail = { lines: string[]; closed: Promise<void> };
 
 function captureOutput(child: ChildProcess, logFile?: string): OutputTail {
-  const tail: OutputTail = { lines: [] };
+  const lines: string[] = [];
   const file = logFile ? createWriteStream(logFile, { flags: "a" }) : null;
+  const closed = file
+    ? new Promise<void>((resolve) => file.once("close", resolve))
+    : Promise.resolve();
 
   const onData = (chunk: Buffer) => {
     file?.write(chunk);
-    tail.lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
-    tail.lines.splice(0, Math.max(0, tail.lines.length - 20));
+    lines.push(...chunk.toString("utf8").split("\n").filter(Boolean));
+    lines.splice(0, Math.max(0, lines.length - 20));
   };
   child.stdout?.on("data", onData);
   child.stderr?.on("data", onData);
-  child.once("exit", () => file?.end());
-  return tail;
+  // "close", not "exit": only then have both pipes delivered their last data.
+  child.once("close", () => file?.end());
+  return { lines, closed };
 }
 
 async function waitUntilAnswering(

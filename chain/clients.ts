@@ -27,6 +27,8 @@ export type ChainReader = {
 export type ChainWriter = ChainReader & {
   account: Account;
   walletClient: SigningClient;
+  /** Runs transaction-sending work one at a time (see `serialQueue`). */
+  serialize<T>(task: () => Promise<T>): Promise<T>;
 };
 
 export type ConnectOptions = {
@@ -86,5 +88,24 @@ export async function connectWriter(
     transport: http(options.rpcUrl),
     pollingInterval: options.pollingIntervalMs ?? 1_000,
   });
-  return { ...reader, account, walletClient };
+  return { ...reader, account, walletClient, serialize: serialQueue() };
+}
+
+/**
+ * Runs one task at a time, in call order. Transactions from one account go
+ * through it so that each reads the pending nonce after the previous one
+ * reached the node: concurrent sends would all read the same nonce, and a
+ * locally counted nonce goes wrong for good once a send fails midway.
+ *
+ * TODO(chain): behind a load-balanced RPC provider the pending nonce can lag
+ * between backends; such a collision surfaces as retryable `CHAIN_NONCE`.
+ */
+function serialQueue(): <T>(task: () => Promise<T>) => Promise<T> {
+  let tail: Promise<unknown> = Promise.resolve();
+
+  return (task) => {
+    const run = tail.then(task, task);
+    tail = run.catch(() => undefined);
+    return run;
+  };
 }

@@ -88,7 +88,7 @@ export async function estimateAndSubmitTask(
     params.recordCid,
   ] as const;
 
-  try {
+  const submit = async () => {
     const { request } = await client.publicClient.simulateContract({
       account: client.account,
       address: client.gateway,
@@ -96,7 +96,11 @@ export async function estimateAndSubmitTask(
       functionName: "submitTask",
       args,
     });
-    const hash = await client.walletClient.writeContract(request);
+    return client.walletClient.writeContract(request);
+  };
+
+  try {
+    const hash = await client.serialize(submit);
     log.info({ taskId: params.taskId, hash }, "task submitted");
     return hash;
   } catch (error) {

@@ -224,6 +224,19 @@ describe("the task gateway", () => {
     expect(await readTarget("pingCount")).toBe(pings);
   });
 
+  it("lands concurrent submissions from one keeper", async () => {
+    const tasks = [swapTask(6001n), swapTask(6002n), swapTask(6003n)];
+
+    await Promise.all(tasks.map((task) => estimateAndSubmitTask(keeper, task)));
+    const events = await Promise.all(
+      tasks.map((task) =>
+        waitForTaskSubmitted(keeper, { taskId: task.taskId }),
+      ),
+    );
+
+    expect(events.map((event) => event.success)).toEqual([true, true, true]);
+  });
+
   it("reports an unknown task as not submitted", async () => {
     expect(await isTaskSubmitted(keeper, 999_999n)).toBe(false);
     expect(await findTaskSubmitted(keeper, 999_999n)).toBeNull();
