@@ -14,6 +14,8 @@ const commandModules: Array<() => CommandModule> = [
   () => require("./commands/build"),
   () => require("./commands/dev"),
   () => require("./commands/worker"),
+  () => require("./commands/api"),
+  () => require("./commands/job"),
 ];
 
 /** Exit code for a command used wrongly (unknown option, bad value). */

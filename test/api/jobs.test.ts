@@ -6,7 +6,7 @@ import { generatePrivateKey, privateKeyToAccount } from "viem/accounts";
 import { signRequest } from "../../api/auth";
 import { computeCid } from "../../content/cid";
 import { listJobIdsByOwner } from "../../store/jobs";
-import { type ApiHarness, startHarness } from "./harness";
+import { type Answer, type ApiHarness, startHarness } from "./harness";
 
 const compat = path.resolve(__dirname, "../../../shared/compat");
 const compatBody = JSON.parse(
@@ -305,7 +305,7 @@ describe("request signatures", () => {
       headers: { "content-type": "application/json", ...headers },
       body: sent,
     });
-    return { status: response.status, body: await response.json() };
+    return { status: response.status, body: (await response.json()) as Answer };
   }
 
   it("are required", async () => {
