@@ -1,4 +1,9 @@
-import { type Address, type Hex, parseEventLogs } from "viem";
+import {
+  type Address,
+  type GetLogsReturnType,
+  getAbiItem,
+  type Hex,
+} from "viem";
 import { taskGatewayAbi } from "../contracts/artifacts/TaskGateway";
 import { TriggerxError } from "../errors/base";
 import { createLogger } from "../logging/logger";
@@ -56,6 +61,23 @@ const ZERO_ADDRESS = "0x0000000000000000000000000000000000000000";
 
 /** Headroom over the estimate: state can change before the call runs. */
 const GAS_HEADROOM_PERCENT = 25n;
+
+const taskSubmittedEvent = getAbiItem({
+  abi: taskGatewayAbi,
+  name: "TaskSubmitted",
+});
+const taskCallFailedEvent = getAbiItem({
+  abi: taskGatewayAbi,
+  name: "TaskCallFailed",
+});
+
+type SubmittedLog = GetLogsReturnType<
+  typeof taskSubmittedEvent,
+  [typeof taskSubmittedEvent],
+  true,
+  bigint,
+  bigint
+>[number];
 
 const log = createLogger("chain.gateway");
 
@@ -144,12 +166,29 @@ export async function findTaskSubmitted(
     });
     if (submission.blockNumber === 0n) return null;
 
-    const logs = await client.publicClient.getLogs({
-      address: client.gateway,
+    const block = {
       fromBlock: submission.blockNumber,
       toBlock: submission.blockNumber,
+    };
+    const [submitted] = await client.publicClient.getLogs({
+      address: client.gateway,
+      event: taskSubmittedEvent,
+      args: { taskId },
+      strict: true,
+      ...block,
     });
-    return eventFromLogs(logs, taskId, context);
+    if (!submitted) throw logMissing(taskId);
+
+    const [failed] = submission.success
+      ? []
+      : await client.publicClient.getLogs({
+          address: client.gateway,
+          event: taskCallFailedEvent,
+          args: { taskId },
+          strict: true,
+          ...block,
+        });
+    return toEvent(submitted, failed?.args.revertData ?? null);
   } catch (error) {
     throw toChainError(error, context);
   }
@@ -228,28 +267,11 @@ async function targetGasLimit(
   }
 }
 
-function eventFromLogs(
-  logs: Parameters<typeof parseEventLogs>[0]["logs"],
-  taskId: bigint,
-  context: { rpcUrl: string; action: string },
+function toEvent(
+  log: SubmittedLog,
+  revertData: Hex | null,
 ): TaskSubmittedEvent {
-  const events = parseEventLogs({ abi: taskGatewayAbi, logs });
-  const submitted = events.find(
-    (e) => e.eventName === "TaskSubmitted" && e.args.taskId === taskId,
-  );
-  const failed = events.find(
-    (e) => e.eventName === "TaskCallFailed" && e.args.taskId === taskId,
-  );
-
-  if (submitted?.eventName !== "TaskSubmitted") {
-    // The node answered the storage read from a newer block than its logs.
-    throw new TriggerxError("CHAIN_LOG_MISSING", "No TaskSubmitted log.", {
-      details: [`task ${taskId}`, context.action],
-      retryable: true,
-    });
-  }
-
-  const { args } = submitted;
+  const { args } = log;
   return {
     jobId: args.jobId,
     taskId: args.taskId,
@@ -258,12 +280,19 @@ function eventFromLogs(
     success: args.success,
     outputHash: args.outputHash,
     recordCid: args.recordCid,
-    revertData:
-      failed?.eventName === "TaskCallFailed" ? failed.args.revertData : null,
-    blockNumber: submitted.blockNumber,
-    blockHash: submitted.blockHash,
-    transactionHash: submitted.transactionHash,
+    revertData,
+    blockNumber: log.blockNumber,
+    blockHash: log.blockHash,
+    transactionHash: log.transactionHash,
   };
+}
+
+/** The node answered the storage read from a newer block than its logs. */
+function logMissing(taskId: bigint): TriggerxError {
+  return new TriggerxError("CHAIN_LOG_MISSING", "No TaskSubmitted log.", {
+    details: [`task ${taskId}: the node has not indexed its block yet`],
+    retryable: true,
+  });
 }
 
 async function isConfirmed(
