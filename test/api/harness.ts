@@ -29,6 +29,8 @@ export interface ApiHarness {
     path: string,
     options?: CallOptions,
   ): Promise<{ status: number; body: Answer }>;
+  /** Has `close()` terminate the workflow of a job created elsewhere. */
+  track(jobId: string): void;
   close(): Promise<void>;
 }
 
@@ -80,6 +82,9 @@ export async function startHarness(
         started.push(...(answer.body.job_ids as string[]));
       }
       return answer;
+    },
+    track(jobId) {
+      started.push(jobId);
     },
     async close() {
       await terminateWorkflows(temporal, started);
