@@ -1,7 +1,7 @@
 import path from "node:path";
 import { Connection, Client as TemporalClient } from "@temporalio/client";
 import type { Command } from "commander";
-import { Option } from "commander";
+import { InvalidArgumentError, Option } from "commander";
 import { resolveApiConfig } from "../../api/config";
 import { startApiServer } from "../../api/server";
 import { ContentStore } from "../../content/store";
@@ -59,7 +59,7 @@ export function register(program: Command): void {
     .option(
       "--allow-net <host:port>",
       "let script URLs reach a host the outbound guard refuses (repeatable)",
-      collect,
+      collectAllowEntry,
       [],
     )
     .option(
@@ -80,7 +80,6 @@ export function register(program: Command): void {
 }
 
 async function runApi(flags: ApiFlags): Promise<void> {
-  for (const entry of flags.allowNet) parseAllowEntry(entry);
   const services = resolveServiceConfig({ dataDir: flags.dataDir });
   const cassandra = createCassandraClient({
     keyspace: flags.keyspace,
@@ -121,6 +120,15 @@ async function runApi(flags: ApiFlags): Promise<void> {
   await api.close();
   await connection.close();
   await cassandra.shutdown();
+}
+
+function collectAllowEntry(value: string, previous: string[]): string[] {
+  try {
+    parseAllowEntry(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+  return collect(value, previous);
 }
 
 function untilInterrupted(): Promise<void> {
