@@ -103,6 +103,7 @@ contract TaskGateway {
         _lock = 2;
 
         if (!registry.isKeeper(msg.sender)) revert NotKeeper(msg.sender);
+        // No transaction runs in block 0, so a stored block marks a spent id.
         Submission storage submission = _submissions[taskId];
         if (submission.blockNumber != 0) revert TaskAlreadySubmitted(taskId);
 
