@@ -16,10 +16,12 @@ import { ApiError } from "./errors";
  *
  * ```text
  * TriggerX API request
- * POST /api/jobs
+ * POST /api/jobs/123456789/pause
  * timestamp: 1767225600
- * body-sha256: 4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945
+ * body-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
  * ```
+ *
+ * (`body-sha256` is lower-case hex without `0x`; that one is of no bytes)
  *
  * and sending three headers: `x-triggerx-address`, `x-triggerx-timestamp`
  * (unix seconds) and `x-triggerx-signature` (0x-hex, 65 bytes). The server
