@@ -134,9 +134,12 @@ class WorkerPool implements SandboxPool {
     });
     const slot: Slot = { worker, busy: undefined };
 
-    worker.on("message", (message: { id: number; answer: WorkerAnswer }) => {
+    worker.on("message", (message: { id: number; answer: string }) => {
       if (slot.busy?.id !== message.id) return;
-      this.settle(slot, message.answer);
+      // The answer comes as JSON text and is parsed here, so that its
+      // objects belong to the caller's realm (a Jest test runs in a realm of
+      // its own, and structured clones land in node's main one).
+      this.settle(slot, JSON.parse(message.answer) as WorkerAnswer);
     });
     worker.on("error", (error) => {
       logger.error({ err: error }, "sandbox worker failed");

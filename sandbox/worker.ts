@@ -53,7 +53,7 @@ async function freshModule(): Promise<QuickJSWASMModule> {
 
 parentPort?.on("message", async (message: { id: number; task: WorkerTask }) => {
   const answer = await handle(message.task);
-  parentPort?.postMessage({ id: message.id, answer });
+  parentPort?.postMessage({ id: message.id, answer: JSON.stringify(answer) });
 });
 
 async function handle(task: WorkerTask): Promise<WorkerAnswer> {
