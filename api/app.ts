@@ -47,9 +47,12 @@ export function createApp(deps: ApiDeps): Express {
 
 function requestLogger(logger: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const log = logger.child({ reqId: randomUUID() });
+    const reqId = randomUUID();
+    const log = logger.child({ reqId });
     const started = process.hrtime.bigint();
     res.locals.log = log;
+    res.locals.reqId = reqId;
+    res.set("x-request-id", reqId);
     res.on("finish", () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log.info(
@@ -95,7 +98,7 @@ function errorHandler(logger: Logger) {
     res: Response,
     _next: NextFunction,
   ) => {
-    const api = toApiError(error);
+    const api = toApiError(error, res.locals.reqId as string | undefined);
     const log = (res.locals.log as Logger | undefined) ?? logger;
     if (api.status >= 500) log.error({ err: error }, "request failed");
     else log.debug({ code: api.code }, "request refused");
@@ -105,7 +108,7 @@ function errorHandler(logger: Logger) {
   };
 }
 
-function toApiError(error: unknown): ApiError {
+function toApiError(error: unknown, reqId: string | undefined): ApiError {
   if (error instanceof ApiError) return error;
   const parserError = bodyParserError(error);
   if (parserError) return parserError;
@@ -116,7 +119,7 @@ function toApiError(error: unknown): ApiError {
   return new ApiError(
     500,
     "INTERNAL",
-    "the server failed to handle the request",
+    `the server failed to handle the request (its log has it under request id ${reqId ?? "unknown"})`,
   );
 }
 

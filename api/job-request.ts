@@ -121,6 +121,14 @@ function parseJob(
   check("custom", (value) =>
     value === true ? undefined : "must be true for a custom script job",
   );
+  // TODO(api): take secrets encrypted to the network's key once keepers
+  // can decrypt them; until then a job that needs them is refused rather
+  // than run without them.
+  check("secrets", (value) =>
+    value === undefined || value === null
+      ? undefined
+      : "secrets are not supported by this network yet",
+  );
 
   return {
     index,

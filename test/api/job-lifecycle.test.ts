@@ -270,7 +270,7 @@ describe("POST /api/content", () => {
     const stored = await api.call("POST", "/api/content", {
       account: keeper,
       raw: body,
-      timestamp: Math.floor(Date.now() / 1000) - 1,
+      timestamp: Math.floor(Date.now() / 1000) - 100,
     });
 
     expect(refused.status).toBe(403);

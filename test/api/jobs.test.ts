@@ -155,7 +155,7 @@ describe("POST /api/jobs", () => {
     const again = await api.call("POST", "/api/jobs", {
       account: owner,
       body: compatJobs(),
-      timestamp: Math.floor(Date.now() / 1000) - 1,
+      timestamp: Math.floor(Date.now() / 1000) - 100,
     });
 
     expect(again.status).toBe(409);
@@ -200,6 +200,10 @@ describe("POST /api/jobs", () => {
         changes: () => ({
           initial_storage: { "bad key": "x", big: "y".repeat(5000) },
         }),
+      },
+      {
+        name: "secrets, which the network cannot take yet",
+        changes: () => ({ secrets: { API_KEY: "plain text" } }),
       },
       {
         name: "a Go script, which the sandbox cannot run yet",
