@@ -40,7 +40,10 @@ export const SIGNATURE_HEADER = "x-triggerx-signature";
 export interface SignedRequestParts {
   /** HTTP method, any case; signed in upper case. */
   method: string;
-  /** Path with its query string, exactly as sent: `/api/jobs?owner=0x…`. */
+  /**
+   * Path with its query string, `/api/jobs?owner=0x…`; signed in the form
+   * {@link canonicalPath} gives.
+   */
   path: string;
   /** The body's raw bytes; a string is taken as UTF-8; none is empty. */
   body?: Uint8Array | string | undefined;
@@ -73,10 +76,21 @@ export function signedMessage(
 
   return [
     "TriggerX API request",
-    `${parts.method.toUpperCase()} ${parts.path}`,
+    `${parts.method.toUpperCase()} ${canonicalPath(parts.path)}`,
     `timestamp: ${parts.timestamp}`,
     `body-sha256: ${bodyHash}`,
   ].join("\n");
+}
+
+/**
+ * A path and query as a WHATWG URL serializes them, which is what `fetch`
+ * sends: `/a b?q='x'` becomes `/a%20b?q=%27x%27`. Client and server both
+ * sign this form, so a client whose library percent-encodes differently
+ * still agrees with the server. Already-encoded text is left alone.
+ */
+export function canonicalPath(path: string): string {
+  const url = new URL(path, "http://triggerx.invalid");
+  return `${url.pathname}${url.search}`;
 }
 
 /**
