@@ -15,6 +15,9 @@ import type { WorkerAnswer, WorkerTask } from "./worker";
  */
 const TERMINATE_GRACE_MS = 2_000;
 
+/** Workers dying in a row, without one answer, after which the pool gives up. */
+const MAX_CRASHES = 3;
+
 const logger = createLogger("sandbox-pool");
 
 /**
@@ -79,6 +82,8 @@ class WorkerPool implements SandboxPool {
   private readonly queue: Pending[] = [];
   private nextId = 1;
   private closed = false;
+  /** Workers that died in a row without answering; see {@link MAX_CRASHES}. */
+  private crashes = 0;
 
   constructor(readonly size: number) {
     for (let i = 0; i < size; i++) this.slots.push(this.spawn());
@@ -136,6 +141,7 @@ class WorkerPool implements SandboxPool {
 
     worker.on("message", (message: { id: number; answer: string }) => {
       if (slot.busy?.id !== message.id) return;
+      this.crashes = 0;
       // The answer comes as JSON text and is parsed here, so that its
       // objects belong to the caller's realm (a Jest test runs in a realm of
       // its own, and structured clones land in node's main one).
@@ -143,6 +149,7 @@ class WorkerPool implements SandboxPool {
     });
     worker.on("error", (error) => {
       logger.error({ err: error }, "sandbox worker failed");
+      this.crashes++;
       this.replace(slot, crashed(slot.busy, "SANDBOX_CRASHED", error.message));
     });
     worker.on("exit", (code) => {
@@ -172,6 +179,12 @@ class WorkerPool implements SandboxPool {
     if (slot.busy && answer) this.settle(slot, answer);
     slot.busy = undefined;
     if (this.closed) return;
+    if (this.crashes >= MAX_CRASHES) {
+      // Workers that die before answering anything will not get better by
+      // being restarted: fail what is queued instead of looping.
+      void this.close();
+      return;
+    }
 
     const index = this.slots.indexOf(slot);
     if (index >= 0) this.slots[index] = this.spawn();
@@ -203,7 +216,8 @@ function crashed(
     usage: {
       fuel: 0,
       memoryBytes: 0,
-      wallMs: pending.task.job.limits.wallTimeMs,
+      wallMs:
+        code === "LIMIT_WALL_TIME" ? pending.task.job.limits.wallTimeMs : 0,
       requests: 0,
       requestBytes: 0,
       responseBytes: 0,
@@ -230,7 +244,6 @@ function workerBundle(): string {
     target: "node20",
     write: false,
     logLevel: "silent",
-    external: ["@jitl/*"],
   }).outputFiles[0]?.text;
   if (!bundle) throw new Error("could not bundle the sandbox worker");
 

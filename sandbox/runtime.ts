@@ -183,6 +183,7 @@ function report(
     mismatches,
   };
   const divergence =
+    noResult(record, result) ??
     editedExchange(record, options.exchangeHashes) ??
     requestDivergence(engine) ??
     outputDivergence(record, result, outputHash) ??
@@ -190,6 +191,31 @@ function report(
 
   if (!divergence) return { ok: true, ...base };
   return { ok: false, ...base, divergence };
+}
+
+function noResult(
+  record: ExecutionRecord,
+  result: RunResult,
+): Divergence | undefined {
+  if (record.outputHash === null) {
+    return {
+      kind: "record",
+      field: "outputHash",
+      message:
+        "the record has no result to check: its run was not reproducible",
+      details: [],
+    };
+  }
+  if (!result.ok && !result.reproducible) {
+    return {
+      kind: "output",
+      field: "status",
+      message: "the replay was not reproducible and reached no result",
+      details: [`${result.error.code}: ${result.error.message}`],
+    };
+  }
+
+  return undefined;
 }
 
 function editedExchange(
