@@ -104,6 +104,36 @@ describe("POST /api/scripts and GET /ipfs/:cid", () => {
   });
 });
 
+describe("bodies", () => {
+  it("over the limit are refused with 413", async () => {
+    const refused = await api.call("POST", "/api/scripts", {
+      account: owner,
+      raw: "x".repeat(api.config.maxBodyBytes + 1),
+    });
+
+    expect(refused).toEqual({
+      status: 413,
+      body: {
+        error: {
+          code: "BODY_TOO_LARGE",
+          message: "the request body is too large",
+        },
+      },
+    });
+  });
+
+  it("that claim JSON and are not are refused with 400", async () => {
+    const response = await fetch(`${api.url}/api/jobs`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "[{",
+    });
+
+    expect(response.status).toBe(400);
+    expect((await response.json()).error.code).toBe("BODY_INVALID_JSON");
+  });
+});
+
 describe("POST /api/jobs", () => {
   it("accepts the compat body as an array and answers as documented", async () => {
     const created = await api.call("POST", "/api/jobs", {
