@@ -130,7 +130,8 @@ describe("bodies", () => {
     });
 
     expect(response.status).toBe(400);
-    expect((await response.json()).error.code).toBe("BODY_INVALID_JSON");
+    const body = (await response.json()) as Answer;
+    expect(body.error.code).toBe("BODY_INVALID_JSON");
   });
 });
 
