@@ -32,8 +32,11 @@ import { ApiError } from "./errors";
 /** How far a request's timestamp may be from the server's clock. */
 export const MAX_CLOCK_SKEW_SECONDS = 300;
 
+/** The header naming the address that signed. */
 export const ADDRESS_HEADER = "x-triggerx-address";
+/** The header with the signed unix seconds. */
 export const TIMESTAMP_HEADER = "x-triggerx-timestamp";
+/** The header with the 65-byte signature, 0x-hex. */
 export const SIGNATURE_HEADER = "x-triggerx-signature";
 
 /** What is signed: the request as the server will see it. */

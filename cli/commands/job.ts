@@ -32,6 +32,7 @@ type CreateFlags = Target & {
 /** Default lifetime of a job: 30 days. */
 const DEFAULT_TIME_FRAME = 30 * 24 * 3600;
 
+/** Registers `triggerx job` and its subcommands. */
 export function register(program: Command): void {
   const job = program
     .command("job")
