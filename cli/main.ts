@@ -14,6 +14,7 @@ const commandModules: Array<() => CommandModule> = [
   () => require("./commands/build"),
   () => require("./commands/dev"),
   () => require("./commands/worker"),
+  () => require("./commands/deploy"),
   () => require("./commands/api"),
   () => require("./commands/job"),
 ];

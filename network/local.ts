@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import path from "node:path";
 import { Connection, Client as TemporalClient } from "@temporalio/client";
 import type { Client } from "cassandra-driver";
@@ -96,10 +97,14 @@ export async function startLocalNetwork(
     const cassandra = await connectCassandra(options.services, keyspace);
     stops.push(() => cassandra.shutdown());
 
+    const logs = path.join(options.services.dataDir, "logs");
+    mkdirSync(logs, { recursive: true });
+    mkdirSync(chainDir, { recursive: true });
     const chain = await startAnvil({
-      port: options.chainPort ?? 8545,
+      // Port 0 asks for any free port, which startAnvil picks itself.
+      ...(options.chainPort === 0 ? {} : { port: options.chainPort ?? 8545 }),
       stateFile: path.join(chainDir, "state.json"),
-      logFile: path.join(options.services.dataDir, "logs", "anvil.log"),
+      logFile: path.join(logs, "anvil.log"),
       accountCount: OWNER + 1,
     });
     stops.push(() => chain.stop());

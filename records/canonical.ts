@@ -87,9 +87,24 @@ function serializeArray(
   return `[${items.join(",")}]`;
 }
 
-function serializeObject(value: object, path: string, seen: Set<object>) {
+/**
+ * A plain object, from this realm or another: Jest runs tests in a realm of
+ * their own, and values a worker thread sends back are made in node's main
+ * one, so comparing with this realm's `Object.prototype` is not enough.
+ */
+function isPlainObject(value: object): boolean {
   const proto = Object.getPrototypeOf(value);
-  if (proto !== Object.prototype && proto !== null) {
+  if (proto === null) return true;
+
+  return (
+    Object.getPrototypeOf(proto) === null &&
+    Object.prototype.toString.call(value) === "[object Object]" &&
+    proto.constructor?.name === "Object"
+  );
+}
+
+function serializeObject(value: object, path: string, seen: Set<object>) {
+  if (!isPlainObject(value)) {
     throw unsupported(path, `an instance of ${value.constructor?.name}`);
   }
 

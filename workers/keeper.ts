@@ -30,14 +30,19 @@ export type KeeperOptions = {
   allowNet?: readonly string[];
   /** Sandbox worker threads; default 2. */
   sandboxThreads?: number;
+  /**
+   * Prefix of the keeper's task queue; networks sharing one Temporal
+   * namespace (test suites, say) keep their keepers apart with it.
+   */
+  queuePrefix?: string;
 };
 
 /** How often a keeper tells the network it is alive. */
 const ANNOUNCE_MS = 5_000;
 
 /** The task queue a keeper's worker polls. */
-export function keeperTaskQueue(address: string): string {
-  return `triggerx-keeper-${address.toLowerCase()}`;
+export function keeperTaskQueue(address: string, prefix = "triggerx"): string {
+  return `${prefix}-keeper-${address.toLowerCase()}`;
 }
 
 /**
@@ -49,7 +54,7 @@ export async function startKeeperWorker(
   options: KeeperOptions,
 ): Promise<RunningWorker & { address: string }> {
   const account = privateKeyToAccount(options.privateKey);
-  const taskQueue = keeperTaskQueue(account.address);
+  const taskQueue = keeperTaskQueue(account.address, options.queuePrefix);
   const log = createLogger("keeper").child({ keeper: account.address });
   const chain = await connectWriter({
     rpcUrl: options.rpcUrl,

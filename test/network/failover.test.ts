@@ -9,7 +9,6 @@ import {
   compatJob,
   eventually,
   kill,
-  mine,
   ownerRequest,
   readTarget,
   spawnWorker,
@@ -18,12 +17,14 @@ import {
   uploadScript,
 } from "./harness";
 
+// Runs on a real schedule, chain and keepers take tens of seconds.
+jest.setTimeout(180_000);
 type Network = Awaited<ReturnType<typeof startTestNetwork>>;
 type Run = {
-  executionId: string;
-  executionStatus: string;
-  performerAddress: string | null;
-  txHash: string | null;
+  execution_id: string;
+  execution_status: string;
+  performer_address: string | null;
+  tx_hash: string | null;
 };
 
 async function createOneShotJob(network: Network, prices: PriceServer) {
@@ -44,7 +45,7 @@ async function createOneShotJob(network: Network, prices: PriceServer) {
       }),
     ],
   });
-  expect(created.status).toBe(200);
+  expect(created.status).toBe(201);
   return String(created.json.job_ids[0]);
 }
 
@@ -122,10 +123,9 @@ describe("a keeper that dies in the middle of a run", () => {
       (list) => list.length === 1,
       90_000,
     );
-    await mine(network, 1);
 
-    expect(runs[0]?.executionStatus).toBe("success");
-    expect(runs[0]?.performerAddress?.toLowerCase()).toBe(second.address);
+    expect(runs[0]?.execution_status).toBe("success");
+    expect(runs[0]?.performer_address?.toLowerCase()).toBe(second.address);
     expect(prices.requests).toBe(2);
     expect(await readTarget(network, "swapCount")).toBe(1n);
     const storage = await readStorage(network.cassandra, BigInt(jobId));

@@ -17,13 +17,15 @@ import {
   uploadScript,
 } from "./harness";
 
+// Runs on a real schedule, chain and keepers take tens of seconds.
+jest.setTimeout(180_000);
 type Network = Awaited<ReturnType<typeof startTestNetwork>>;
 type Run = {
-  executionId: string;
-  executionStatus: string;
-  txHash: string | null;
-  recordCid: string | null;
-  errorCode: string | null;
+  execution_id: string;
+  execution_status: string;
+  tx_hash: string | null;
+  record_cid: string | null;
+  error_code: string | null;
 };
 
 describe("a custom job end to end, through the API", () => {
@@ -66,7 +68,7 @@ describe("a custom job end to end, through the API", () => {
         },
       }),
     ]);
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     jobId = String(created.json.job_ids[0]);
 
     const runs = await eventually(
@@ -76,14 +78,14 @@ describe("a custom job end to end, through the API", () => {
     );
     await ownerRequest(network, "POST", `/api/jobs/${jobId}/pause`);
 
-    expect(runs.slice(0, 3).map((run) => run.executionStatus)).toEqual([
+    expect(runs.slice(0, 3).map((run) => run.execution_status)).toEqual([
       "no_execution",
       "success",
       "no_execution",
     ]);
-    expect(runs[0]?.txHash).toBeNull();
-    expect(runs[1]?.txHash).toMatch(/^0x[0-9a-f]{64}$/);
-    expect(runs[2]?.txHash).toBeNull();
+    expect(runs[0]?.tx_hash).toBeNull();
+    expect(runs[1]?.tx_hash).toMatch(/^0x[0-9a-f]{64}$/);
+    expect(runs[2]?.tx_hash).toBeNull();
 
     expect(await readTarget(network, "lastPrice")).toBe(250_000n);
     expect(await readTarget(network, "swapCount")).toBe(1n);
@@ -92,7 +94,7 @@ describe("a custom job end to end, through the API", () => {
     const finalRuns = await runsOf(jobId);
     expect(job.json.storage.values.executionCount).toBe(
       String(
-        finalRuns.filter((run) => run.executionStatus !== "failed").length,
+        finalRuns.filter((run) => run.execution_status !== "failed").length,
       ),
     );
     expect(job.json.storage.values.lastPrice).toBeDefined();
@@ -104,11 +106,11 @@ describe("a custom job end to end, through the API", () => {
 
     try {
       for (const run of runs) {
-        expect(run.recordCid).toMatch(/^b[a-z2-7]+$/);
+        expect(run.record_cid).toMatch(/^b[a-z2-7]+$/);
         const { json } = await ownerRequest(
           network,
           "GET",
-          `/api/executions/${run.executionId}`,
+          `/api/executions/${run.execution_id}`,
         );
         const record = json.record as ExecutionRecord;
         const report = await replayRecord(record, { pool });

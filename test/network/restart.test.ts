@@ -16,6 +16,8 @@ import {
   uploadScript,
 } from "./harness";
 
+// Runs on a real schedule, chain and keepers take tens of seconds.
+jest.setTimeout(180_000);
 type Network = Awaited<ReturnType<typeof startTestNetwork>>;
 
 describe("workers restarted between a transaction and its confirmation", () => {
@@ -63,7 +65,7 @@ describe("workers restarted between a transaction and its confirmation", () => {
         },
       }),
     ]);
-    expect(created.status).toBe(200);
+    expect(created.status).toBe(201);
     const jobId = BigInt(created.json.job_ids[0]);
     const seeded = await readStorage(network.cassandra, jobId);
 
@@ -81,11 +83,11 @@ describe("workers restarted between a transaction and its confirmation", () => {
     const runs = await eventually(
       async () =>
         (await ownerRequest(network, "GET", `/api/jobs/${jobId}/runs`)).json
-          .runs as Array<{ executionStatus: string }>,
+          .runs as Array<{ execution_status: string }>,
       (list) => list.length === 1,
       90_000,
     );
-    expect(runs[0]?.executionStatus).toBe("success");
+    expect(runs[0]?.execution_status).toBe("success");
 
     const storage = await readStorage(network.cassandra, jobId);
     expect(storage.version).toBe(seeded.version + 1);

@@ -12,5 +12,7 @@ export default async function setup(): Promise<void> {
   await servicesUp(config, terminalProgress());
 
   process.env.TRIGGERX_TEMPORAL_ADDRESS = `127.0.0.1:${config.temporal.port}`;
+  // Workers without workflows warn about it at every start; tests start many.
+  process.env.TRIGGERX_TEMPORAL_LOG_LEVEL ??= "ERROR";
   process.env.TRIGGERX_CASSANDRA_CONTACT_POINTS = `127.0.0.1:${config.cassandra.port}`;
 }
