@@ -74,7 +74,7 @@ export async function startKeeperWorker(
       chain: { ...chain, gateway: options.gateway },
       loadScript: scriptLoader(content.get),
       storeRecord: content.putRecord,
-      allowNet: options.allowNet ?? [],
+      allowNet: [...(options.allowNet ?? []), hostPortOf(options.rpcUrl)],
       scriptRpcUrl: options.rpcUrl,
       log,
     }),
@@ -135,4 +135,17 @@ function scriptLoader(get: (cid: string) => Promise<Uint8Array>) {
     loading.catch(() => cache.delete(script.hash));
     return loading;
   };
+}
+
+/**
+ * The chain endpoint is the operator's own configuration, so scripts may
+ * reach it even on a private address (a local node, say).
+ *
+ * TODO(keeper): let scripts send only read methods to it; today a script
+ * can send any JSON-RPC method the node accepts.
+ */
+function hostPortOf(url: string): string {
+  const parsed = new URL(url);
+  const port = parsed.port || (parsed.protocol === "https:" ? "443" : "80");
+  return `${parsed.hostname}:${port}`;
 }
