@@ -15,6 +15,7 @@ const commandModules: Array<() => CommandModule> = [
   () => require("./commands/dev"),
   () => require("./commands/worker"),
   () => require("./commands/deploy"),
+  () => require("./commands/migrate"),
   () => require("./commands/api"),
   () => require("./commands/job"),
 ];
@@ -30,24 +31,13 @@ export async function main(argv: string[]): Promise<void> {
     .showHelpAfterError();
 
   for (const load of commandModules) {
-    tryRegister(program, load);
+    load().register(program);
   }
 
   try {
     await program.parseAsync(argv, { from: "user" });
   } catch (error) {
     process.exitCode = exitCodeFor(error);
-  }
-}
-
-function tryRegister(program: Command, load: () => CommandModule): void {
-  try {
-    load().register(program);
-  } catch (error) {
-    // A command whose module is missing or broken must not take the
-    // others down with it.
-    if ((error as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND") return;
-    throw error;
   }
 }
 

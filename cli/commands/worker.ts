@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { readContractsFile } from "../../chain/deploy";
 import { TriggerxError } from "../../errors/base";
 import { createCassandraClient } from "../../store/client";
 import { startKeeperWorker } from "../../workers/keeper";
@@ -7,6 +8,7 @@ import { startOrchestratorWorker } from "../../workers/orchestrator";
 import { collect, parseInteger } from "../options";
 
 type CommonFlags = {
+  contractsFile?: string;
   temporalAddress: string;
   namespace: string;
   cassandra: string;
@@ -46,7 +48,7 @@ export function register(program: Command): void {
           await startOrchestratorWorker({
             ...flags,
             cassandra,
-            gateway: address(flags.gateway),
+            gateway: gatewayOf(flags),
           }),
           () => cassandra.shutdown(),
         );
@@ -94,7 +96,7 @@ export function register(program: Command): void {
             ...flags,
             cassandra,
             privateKey: flags.key as `0x${string}`,
-            gateway: address(flags.gateway),
+            gateway: gatewayOf(flags),
           }),
           () => cassandra.shutdown(),
         );
@@ -131,6 +133,11 @@ function withCommon(command: Command): Command {
     )
     .option("--gateway <address>", "TaskGateway address", env.TRIGGERX_GATEWAY)
     .option(
+      "--contracts-file <file>",
+      "the JSON written by triggerx deploy --out, for the gateway address",
+      env.TRIGGERX_CONTRACTS_FILE,
+    )
+    .option(
       "--api-url <url>",
       "the network's API",
       env.TRIGGERX_API_URL ?? "http://127.0.0.1:8080",
@@ -142,6 +149,13 @@ function cassandraOf(flags: CommonFlags) {
     contactPoints: flags.cassandra.split(","),
     keyspace: flags.keyspace,
   });
+}
+
+function gatewayOf(flags: CommonFlags): `0x${string}` {
+  if (flags.gateway || !flags.contractsFile) return address(flags.gateway);
+
+  const contracts = readContractsFile(flags.contractsFile);
+  return address(contracts?.gateway);
 }
 
 function address(value: string | undefined): `0x${string}` {
