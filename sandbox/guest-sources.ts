@@ -4,7 +4,15 @@ import { transformSync } from "esbuild";
 import type { GuestSources } from "./engine";
 
 /** The guest modules that load on first use, by name. */
-const LAZY_MODULES = ["encoding", "url", "fetch", "crypto"] as const;
+const LAZY_MODULES = [
+  "clock",
+  "random",
+  "inspect",
+  "encoding",
+  "url",
+  "fetch",
+  "crypto",
+] as const;
 
 const PREFIX = "globalThis.__guest=";
 

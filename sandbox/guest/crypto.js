@@ -26,13 +26,13 @@
         `The ArrayBufferView's byte length (${array.byteLength}) exceeds the number of bytes of entropy available (65536)`,
       );
     }
-    const bytes = api.randomBytes(array.byteLength);
+    const bytes = api.load("random").randomBytes(array.byteLength);
     new Uint8Array(array.buffer, array.byteOffset, array.byteLength).set(bytes);
     return array;
   }
 
   function randomUUID() {
-    const b = api.randomBytes(16);
+    const b = api.load("random").randomBytes(16);
     b[6] = (b[6] & 0x0f) | 0x40;
     b[8] = (b[8] & 0x3f) | 0x80;
     const hex = Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
