@@ -9,6 +9,8 @@
   let now = config.time;
   const RealDate = api.RealDate;
   const utcIso = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?$/;
+  // TODO(sandbox): non-ISO strings without a zone ("Jan 1 2024 10:00") still
+  // go through QuickJS's parser, which reads the host's time zone.
   const asUtc = (s) => (typeof s === "string" && utcIso.test(s) ? `${s}Z` : s);
   function VirtualDate(...args) {
     if (!new.target) return new RealDate(now).toString();

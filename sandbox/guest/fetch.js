@@ -220,6 +220,8 @@
     } catch (error) {
       return Promise.reject(error);
     }
+    // TODO(sandbox): a signal that aborts after the request was sent is
+    // ignored; the host would have to cancel it and record the cancellation.
     if (request.signal.aborted) return Promise.reject(request.signal.reason);
     const meta = JSON.stringify({
       method: request.method,
