@@ -112,12 +112,15 @@ export async function startTestNetwork(
 }
 
 /** Calls the API as the network's development owner, signed. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read answers field by field
+type Answer = { status: number; json: any };
+
 export async function ownerRequest(
   network: LocalNetwork,
   method: string,
   pathname: string,
   body?: unknown,
-): Promise<{ status: number; json: any }> {
+): Promise<Answer> {
   const text = body === undefined ? "" : JSON.stringify(body);
   const account = privateKeyToAccount(network.ownerKey);
   const headers = await signRequest(account, {
