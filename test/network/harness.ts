@@ -111,10 +111,10 @@ export async function startTestNetwork(
   };
 }
 
-/** Calls the API as the network's development owner, signed. */
 // biome-ignore lint/suspicious/noExplicitAny: tests read answers field by field
 type Answer = { status: number; json: any };
 
+/** Calls the API as the network's development owner, signed. */
 export async function ownerRequest(
   network: LocalNetwork,
   method: string,
