@@ -129,6 +129,12 @@ async function startService(
     return undefined;
   }
 
+  if (await service.isHealthy(config).catch(() => false)) {
+    // Started from another data folder, or by hand: it answers as this
+    // service should, so it is used rather than refused.
+    progress.done(service.name, "already running on its ports");
+    return undefined;
+  }
   if (!service.isProvisioned(config)) {
     const began = Date.now();
     service.provision(config, progress);

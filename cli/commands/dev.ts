@@ -19,6 +19,8 @@ type DevFlags = {
   allowNet: string[];
   dataDir?: string;
   minInterval: number;
+  keyspace: string;
+  queuePrefix: string;
 };
 
 /** What `triggerx dev` leaves for the job commands to find it by. */
@@ -68,6 +70,12 @@ export function register(program: Command): void {
       [],
     )
     .option("--data-dir <dir>", "data, logs and chain state (default .data)")
+    .option("--keyspace <name>", "Cassandra keyspace", "triggerx")
+    .option(
+      "--queue-prefix <prefix>",
+      "prefix of the network's task queues, to run two networks on one Temporal",
+      "triggerx",
+    )
     .action(runDev);
 }
 
@@ -83,6 +91,8 @@ async function runDev(flags: DevFlags): Promise<void> {
     keepers: flags.keepers,
     allowNet: flags.allowNet,
     minIntervalSeconds: flags.minInterval,
+    keyspace: flags.keyspace,
+    queuePrefix: flags.queuePrefix,
   });
   const devFile: DevFile = {
     apiUrl: network.apiUrl,

@@ -105,6 +105,7 @@ export async function startTestNetwork(
   return {
     ...network,
     async cleanup() {
+      await terminateWorkflows(network);
       await network.stop();
       rmSync(dir, { recursive: true, force: true });
     },
@@ -266,4 +267,15 @@ export async function readTarget(
     abi: priceTargetAbi,
     functionName,
   })) as bigint;
+}
+
+/** Ends the job workflows a test network started, so none outlive it. */
+export async function terminateWorkflows(network: LocalNetwork) {
+  const query = `TaskQueue = '${network.orchestratorQueue}' AND ExecutionStatus = 'Running'`;
+  for await (const workflow of network.temporal.workflow.list({ query })) {
+    await network.temporal.workflow
+      .getHandle(workflow.workflowId)
+      .terminate("test over")
+      .catch(() => undefined);
+  }
 }
