@@ -1,19 +1,20 @@
 import type { Hex } from "viem" with { "resolution-mode": "import" };
-import { isTriggerxError, TriggerxError } from "../errors/base";
-import {
-  createExecutionRecord,
-  type ExecutionRecord,
-  type RecordResult,
-} from "../records/record";
+import { TriggerxError } from "../errors/base";
+import type { ExecutionRecord, RecordResult } from "../records/record";
 import { placeholderSecrets } from "../records/transcript";
 import { type HashMismatch, verifyRecordHashes } from "../records/verify";
 import { runtimeBuildId } from "./build-id";
 import type { CompiledScript } from "./compile";
-import type { EngineJob, EngineResult } from "./engine";
+import type { EngineJob } from "./engine";
 import { buildEnv } from "./env";
 import { replayDiverged } from "./errors";
 import { exchangeHashes } from "./exchange-hashes";
-import { parseScriptOutputLine } from "./output";
+import {
+  finishLive,
+  finishReplay,
+  type RecordContext,
+  toRecordResult,
+} from "./outcome";
 import type { SandboxPool } from "./pool";
 import {
   DEFAULT_LIMITS,
@@ -68,21 +69,29 @@ export async function runScript(request: RunRequest): Promise<RunOutcome> {
   const job = engineJob(request.script, inputs, limits, inputs.secrets);
   if (request.rpcUrl) job.rpcUrl = request.rpcUrl;
 
+  const { secrets, ...recorded } = inputs;
+  const context: RecordContext = {
+    inputs: recorded,
+    secretNames: Object.keys(secrets),
+    script: {
+      hash: request.script.hash,
+      language: request.script.language,
+      cid: request.scriptCid ?? null,
+      code: request.script.code,
+    },
+    runtimeBuild: runtimeBuildId(),
+    limits,
+  };
+
   const answer = await request.pool.run({
     mode: "live",
     job,
     policy: { allow: [...(request.allowNet ?? [])] },
+    context,
   });
-  const result = toRunResult(answer.result, limits, inputs.storage);
-  const record = buildRecord(
-    request,
-    limits,
-    answer.pinnedBlock,
-    answer.result,
-    result,
-  );
 
-  return { record, result, exchangeHashes: exchangeHashes(record.transcript) };
+  // The worker builds the record; only a crashed worker leaves it to us.
+  return answer.live ?? finishLive(context, answer.result, answer.pinnedBlock);
 }
 
 /** The first place where a replay and its record part ways. */
@@ -158,20 +167,17 @@ export async function replayRecord(
     mode: "replay",
     job,
     exchanges: record.transcript.exchanges,
+    storage: inputs.storage,
   });
-  const result = toRunResult(answer.result, record.limits, inputs.storage);
-  const outputHash = createExecutionRecord({
-    ...recordFields(record),
-    result: toRecordResult(result),
-  }).outputHash;
+  const { result, outputHash } =
+    answer.replay ?? finishReplay(answer.result, record.limits, inputs.storage);
 
-  return report(record, options, answer.result, result, outputHash);
+  return report(record, options, result, outputHash);
 }
 
 function report(
   record: ExecutionRecord,
   options: ReplayOptions,
-  engine: EngineResult,
   result: RunResult,
   outputHash: Hex | null,
 ): ReplayReport {
@@ -185,7 +191,7 @@ function report(
   const divergence =
     noResult(record, result) ??
     editedExchange(record, options.exchangeHashes) ??
-    requestDivergence(engine) ??
+    requestDivergence(result) ??
     outputDivergence(record, result, outputHash) ??
     recordDivergence(mismatches);
 
@@ -244,16 +250,12 @@ function editedExchange(
   };
 }
 
-function requestDivergence(engine: EngineResult): Divergence | undefined {
-  if (engine.error?.code !== "REPLAY_DIVERGED") return undefined;
+function requestDivergence(result: RunResult): Divergence | undefined {
+  if (result.ok || result.error.code !== "REPLAY_DIVERGED") return undefined;
 
-  const match = /request #(\d+)/.exec(engine.error.message);
-  return {
-    kind: "request",
-    index: Number(match?.[1] ?? 0),
-    message: engine.error.message,
-    details: engine.error.details,
-  };
+  const { message, details } = result.error;
+  const match = /request #(\d+)/.exec(message);
+  return { kind: "request", index: Number(match?.[1] ?? 0), message, details };
 }
 
 function outputDivergence(
@@ -351,78 +353,6 @@ function engineJob(
   };
 }
 
-function toRunResult(
-  engine: EngineResult,
-  limits: Limits,
-  storage: Record<string, string>,
-): RunResult {
-  const base = { usage: engine.usage, console: engine.console };
-  if (engine.error) {
-    return {
-      ok: false,
-      error: engine.error,
-      reproducible: engine.reproducible,
-      ...base,
-    };
-  }
-
-  try {
-    const json = engine.output?.json ?? "";
-    const output = parseScriptOutputLine(json, limits, storage);
-    return { ok: true, output, reproducible: true, ...base };
-  } catch (error) {
-    if (!isTriggerxError(error)) throw error;
-    return { ok: false, error: error.toJSON(), reproducible: true, ...base };
-  }
-}
-
-function toRecordResult(result: RunResult): RecordResult {
-  if (result.ok) return { status: "success", output: result.output };
-
-  const { code, message } = result.error;
-  return {
-    status: "failed",
-    error: { code, message },
-    reproducible: result.reproducible,
-  };
-}
-
-function buildRecord(
-  request: RunRequest,
-  limits: Limits,
-  pinnedBlock: string | null,
-  engine: EngineResult,
-  result: RunResult,
-): ExecutionRecord {
-  const { inputs, script } = request;
-  const transcript = {
-    ...(pinnedBlock === null ? {} : { pinnedBlock }),
-    exchanges: engine.exchanges,
-  };
-
-  return createExecutionRecord({
-    executionId: inputs.executionId,
-    jobId: inputs.jobId,
-    taskId: inputs.taskId,
-    timestamp: inputs.timestamp,
-    chainId: inputs.chainId,
-    storage: inputs.storage,
-    script: {
-      hash: script.hash,
-      language: script.language,
-      cid: request.scriptCid ?? null,
-      source: script.code,
-    },
-    runtimeBuild: runtimeBuildId(),
-    limits,
-    secretNames: Object.keys(inputs.secrets),
-    pinnedBlock,
-    transcript,
-    result: toRecordResult(result),
-    usage: result.usage,
-  });
-}
-
 function recordInputs(record: ExecutionRecord): Omit<RunInputs, "secrets"> {
   return {
     jobId: record.jobId,
@@ -432,16 +362,4 @@ function recordInputs(record: ExecutionRecord): Omit<RunInputs, "secrets"> {
     chainId: record.chainId,
     storage: record.storage.snapshot,
   };
-}
-
-function recordFields(record: ExecutionRecord) {
-  const {
-    version: _v,
-    storage,
-    transcriptHash: _t,
-    inputHash: _i,
-    outputHash: _o,
-    ...rest
-  } = record;
-  return { ...rest, storage: storage.snapshot };
 }

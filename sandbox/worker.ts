@@ -8,6 +8,13 @@ import type { EngineJob, EngineResult, GuestSources } from "./engine";
 import { markHeapBaseline, runInQuickJS, wasmHeapBytes } from "./engine";
 import { fetchPinnedBlock, type LivePolicy, liveSender } from "./live-sender";
 import { LiveNetwork, type Network, ReplayNetwork } from "./network";
+import {
+  finishLive,
+  finishReplay,
+  type LiveFinish,
+  type RecordContext,
+  type ReplayFinish,
+} from "./outcome";
 
 /**
  * The entry point of a sandbox worker thread. It loads the QuickJS
@@ -18,13 +25,24 @@ import { LiveNetwork, type Network, ReplayNetwork } from "./network";
 
 /** A job as the pool sends it to a worker. */
 export type WorkerTask =
-  | { mode: "live"; job: EngineJob; policy: LivePolicy }
-  | { mode: "replay"; job: EngineJob; exchanges: HttpExchange[] };
+  | { mode: "live"; job: EngineJob; policy: LivePolicy; context: RecordContext }
+  | {
+      mode: "replay";
+      job: EngineJob;
+      exchanges: HttpExchange[];
+      storage: Record<string, string>;
+    };
 
-/** A worker's answer: the engine's result and the block reads were pinned to. */
+/**
+ * A worker's answer: the engine's result and the block reads were pinned
+ * to, and the finished run (result validated, record built) when the worker
+ * got that far.
+ */
 export interface WorkerAnswer {
   result: EngineResult;
   pinnedBlock: string | null;
+  live?: LiveFinish;
+  replay?: ReplayFinish;
 }
 
 interface WorkerData {
@@ -52,9 +70,19 @@ async function freshModule(): Promise<QuickJSWASMModule> {
 }
 
 parentPort?.on("message", async (message: { id: number; task: WorkerTask }) => {
-  const answer = await handle(message.task);
+  const answer = finish(message.task, await handle(message.task));
   parentPort?.postMessage({ id: message.id, answer: JSON.stringify(answer) });
 });
+
+function finish(task: WorkerTask, answer: WorkerAnswer): WorkerAnswer {
+  const { result, pinnedBlock } = answer;
+  if (task.mode === "live") {
+    return { ...answer, live: finishLive(task.context, result, pinnedBlock) };
+  }
+
+  const { limits } = task.job;
+  return { ...answer, replay: finishReplay(result, limits, task.storage) };
+}
 
 async function handle(task: WorkerTask): Promise<WorkerAnswer> {
   const job = { ...task.job };
