@@ -69,9 +69,23 @@ async function freshModule(): Promise<QuickJSWASMModule> {
   return created;
 }
 
-parentPort?.on("message", async (message: { id: number; task: WorkerTask }) => {
-  const answer = finish(message.task, await handle(message.task));
-  parentPort?.postMessage({ id: message.id, answer: JSON.stringify(answer) });
+// The pool may send the next task before this one is done; runs happen one
+// at a time, in the order they came.
+let previous: Promise<void> = Promise.resolve();
+parentPort?.on("message", (message: { id: number; task: WorkerTask }) => {
+  previous = previous.then(async () => {
+    let answer: WorkerAnswer;
+    try {
+      answer = finish(message.task, await handle(message.task));
+    } catch (error) {
+      const reason = (error as Error)?.message ?? String(error);
+      answer = {
+        result: noResult({ code: "SANDBOX_CRASHED", message: reason }),
+        pinnedBlock: null,
+      };
+    }
+    parentPort?.postMessage({ id: message.id, answer: JSON.stringify(answer) });
+  });
 });
 
 function finish(task: WorkerTask, answer: WorkerAnswer): WorkerAnswer {
