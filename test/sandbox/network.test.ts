@@ -136,22 +136,28 @@ describe("requests to the network", () => {
 
 describe("replays of requests", () => {
   it("serves concurrent responses in the order the run observed them, whatever order the script asked in", async () => {
-    let releaseSlow: () => void = () => {};
-    const fastDone = new Promise<void>((resolve) => {
-      releaseSlow = resolve;
+    // The server answers /slow only after /release, which the script asks
+    // for once it has seen /fast: the script asks for slow first and sees
+    // it last.
+    let release: () => void = () => {};
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
     });
     const api = await server((request, _body, response) => {
-      if (request.url === "/fast") {
-        response.on("finish", () => releaseSlow());
-        json(response, { name: "fast" });
+      if (request.url === "/slow") {
+        void released.then(() => json(response, { name: "slow" }));
         return;
       }
-      void fastDone.then(() => json(response, { name: "slow" }));
+      if (request.url === "/release") release();
+      json(response, { name: request.url?.slice(1) });
     });
     const source = `
       const seen = [];
       const get = (path) => fetch("${api.url}" + path).then((r) => r.json()).then((d) => seen.push(d.name));
-      await Promise.all([get("/slow"), get("/fast")]);
+      const slow = get("/slow");
+      await get("/fast");
+      await get("/release");
+      await slow;
       console.log(JSON.stringify({ shouldExecute: false, storageUpdates: { seen: seen.join(",") } }));`;
 
     const { record, result } = await run(pool, source, {
@@ -161,16 +167,19 @@ describe("replays of requests", () => {
       Array.from({ length: 4 }, () => replayRecord(record, { pool })),
     );
 
-    expect(result.ok && result.output.storageUpdates.seen).toBe("fast,slow");
+    expect(result.ok && result.output.storageUpdates.seen).toBe(
+      "fast,release,slow",
+    );
     expect(record.transcript.exchanges.map((e) => e.request.url)).toEqual([
       `${api.url}/fast`,
+      `${api.url}/release`,
       `${api.url}/slow`,
     ]);
     for (const replay of replays) {
       expect(replay.ok).toBe(true);
       expect(replay.outputHash).toBe(record.outputHash);
     }
-    expect(api.received).toHaveLength(2);
+    expect(api.received).toHaveLength(3);
   });
 
   it("names the request when a replayed script asks for something else", async () => {
