@@ -164,14 +164,25 @@ class WorkerPool implements SandboxPool {
     });
     const slot: Slot = { worker, sent: [] };
 
-    worker.on("message", (message: { id: number; answer: string }) => {
-      if (slot.sent[0]?.id !== message.id) return;
-      this.crashes = 0;
-      // The answer comes as JSON text and is parsed here, so that its
-      // objects belong to the caller's realm (a Jest test runs in a realm of
-      // its own, and structured clones land in node's main one).
-      this.settle(slot, JSON.parse(message.answer) as WorkerAnswer);
-    });
+    worker.on(
+      "message",
+      (message: { id?: number; answer?: string; log?: string }) => {
+        if (message.log !== undefined) {
+          logger.debug(
+            { text: message.log },
+            "sandbox engine printed a message",
+          );
+          return;
+        }
+        if (message.answer === undefined) return;
+        if (slot.sent[0]?.id !== message.id) return;
+        this.crashes = 0;
+        // The answer comes as JSON text and is parsed here, so that its
+        // objects belong to the caller's realm (a Jest test runs in a realm of
+        // its own, and structured clones land in node's main one).
+        this.settle(slot, JSON.parse(message.answer) as WorkerAnswer);
+      },
+    );
     worker.on("error", (error) => {
       logger.error({ err: error }, "sandbox worker failed");
       this.crashes++;

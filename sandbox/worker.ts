@@ -1,6 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import {
   newQuickJSWASMModuleFromVariant,
+  newVariant,
   type QuickJSWASMModule,
 } from "quickjs-emscripten-core";
 import type { HttpExchange } from "../records/transcript";
@@ -50,6 +51,23 @@ interface WorkerData {
   sources: GuestSources;
 }
 
+/**
+ * Hard ceiling of a module's WebAssembly heap, whatever a job's memory
+ * limit: past it every allocation fails inside QuickJS, so even a script
+ * that slips past the per-run checks cannot take the keeper's memory.
+ */
+const MAX_HEAP_BYTES = 1024 * 1024 * 1024;
+const PAGE_BYTES = 64 * 1024;
+
+// The project's TypeScript settings leave out the DOM and WebAssembly types.
+const { Memory } = (
+  globalThis as unknown as {
+    WebAssembly: {
+      Memory: new (size: { initial: number; maximum: number }) => object;
+    };
+  }
+).WebAssembly;
+
 const { variantPath, sources } = workerData as WorkerData;
 // The variant is required at run time by absolute path, so its .wasm file is
 // found next to it rather than next to this bundle.
@@ -64,7 +82,18 @@ let module = freshModule();
 const HEAP_SLACK_BYTES = 32 * 1024 * 1024;
 
 async function freshModule(): Promise<QuickJSWASMModule> {
-  const created = await newQuickJSWASMModuleFromVariant(variant);
+  const customized = newVariant(variant, {
+    wasmMemory: new Memory({
+      initial: (16 * 1024 * 1024) / PAGE_BYTES,
+      maximum: MAX_HEAP_BYTES / PAGE_BYTES,
+    }) as never,
+    // emscripten prints failed assertions (after running out of memory);
+    // they go to the pool's debug log instead of standard error.
+    emscriptenModule: {
+      printErr: (text: string) => parentPort?.postMessage({ log: text }),
+    } as never,
+  });
+  const created = await newQuickJSWASMModuleFromVariant(customized);
   markHeapBaseline(created);
   return created;
 }
