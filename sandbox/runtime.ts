@@ -28,6 +28,9 @@ import {
  * record, or replay a record and learn whether it holds.
  */
 
+/** The file name every script runs under, live or in a replay. */
+const SCRIPT_FILENAME = "script.js";
+
 /** What {@link runScript} needs. */
 export interface RunRequest {
   /** Workers to run on; see `createSandboxPool`. */
@@ -157,7 +160,7 @@ export async function replayRecord(
   const inputs: RunInputs = { ...recordInputs(record), secrets };
   const script = {
     code,
-    filename: "script.js",
+    filename: SCRIPT_FILENAME,
     language: record.script.language,
     hash: record.script.hash,
   };
@@ -344,7 +347,9 @@ function engineJob(
 ): EngineJob {
   return {
     script: script.code,
-    filename: script.filename,
+    // Stack traces name the file, and a script can read them: one name for
+    // every run keeps a replay's traces equal to the original's.
+    filename: SCRIPT_FILENAME,
     env: buildEnv(inputs),
     timeMs: inputs.timestamp * 1000,
     randomSeed: inputs.executionId,

@@ -103,6 +103,39 @@ describe("triggerx test", () => {
     });
   });
 
+  it("reads storage from a file and keeps secrets out of the record file", async () => {
+    const storage = path.join(dir, "storage.json");
+    const script = path.join(dir, "secret.ts");
+    const record = path.join(dir, "secret-record.json");
+    await writeFile(storage, JSON.stringify({ count: "41", target }));
+    await writeFile(
+      script,
+      `const key = process.env.SECRET_API_KEY;
+       export default () => ({ shouldExecute: false, storageUpdates: {
+         count: String(Number(process.env.TRIGGERX_STORAGE_count) + 1), seen: key } });\n`,
+    );
+
+    const { code, stdout } = await triggerx([
+      "test",
+      script,
+      "--json",
+      "--storage-file",
+      storage,
+      "--secret",
+      "API_KEY=sk-very-secret",
+      "--record",
+      record,
+    ]);
+
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout).output.storageUpdates).toEqual({
+      count: "42",
+      seen: "<secret:API_KEY>",
+    });
+    expect(await readFile(record, "utf8")).not.toContain("sk-very-secret");
+    expect((await triggerx(["replay", record])).code).toBe(0);
+  });
+
   it("exits 1 with the error's code when the script fails", async () => {
     const script = path.join(dir, "loop.js");
     await writeFile(script, "while (true) {}\n");

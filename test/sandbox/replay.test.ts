@@ -55,6 +55,22 @@ describe("replays", () => {
     expect(reports.every((report) => report.ok)).toBe(true);
   });
 
+  it("see the same stack traces as the original run", async () => {
+    const { record, result } = await run(
+      pool,
+      `function where() { return new Error("here").stack; }
+       export default () => ({ shouldExecute: false, storageUpdates: { stack: where() } });`,
+      { filename: "named-differently.ts" },
+    );
+
+    const report = await replayRecord(record, { pool });
+
+    expect(result.ok && result.output.storageUpdates.stack).toContain(
+      "script.js",
+    );
+    expect(report.ok).toBe(true);
+  });
+
   it("reproduce any run over random storage and responses", async () => {
     const storageKey = fc
       .stringMatching(STORAGE_KEY_PATTERN)
