@@ -23,7 +23,8 @@ export function buildEnv(inputs: RunInputs): Record<string, string> {
   const storage: Record<string, string> = {};
   for (const key of keys) {
     const value = inputs.storage[key] as string;
-    storage[key] = value;
+    // `__proto__` is a valid storage key; plain assignment would not keep it.
+    Object.defineProperty(storage, key, { value, enumerable: true });
     env[`TRIGGERX_STORAGE_${key}`] = value;
   }
   env.TRIGGERX_STORAGE = JSON.stringify(storage);

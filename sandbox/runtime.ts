@@ -9,6 +9,7 @@ import type { EngineJob } from "./engine";
 import { buildEnv } from "./env";
 import { replayDiverged } from "./errors";
 import { exchangeHashes } from "./exchange-hashes";
+import { parseAllowEntry } from "./net/policy";
 import {
   finishLive,
   finishReplay,
@@ -62,12 +63,16 @@ export interface RunOutcome {
  * the run becomes an {@link ExecutionRecord}. Never throws for anything the
  * script does: failures are in `result` and in the record.
  *
+ * @throws TriggerxError `LIMIT_INVALID` or `NET_INVALID_ALLOW_ENTRY` for
+ *   bad limits or allow entries, `SANDBOX_POOL_CLOSED` when the pool is.
+ *
  * @example
  * const { record, result } = await runScript({ pool, script, inputs });
  * if (result.ok) console.log(result.output.shouldExecute, record.outputHash);
  */
 export async function runScript(request: RunRequest): Promise<RunOutcome> {
   const limits = resolveLimits(request.limits);
+  for (const entry of request.allowNet ?? []) parseAllowEntry(entry);
   const { inputs } = request;
   const job = engineJob(request.script, inputs, limits, inputs.secrets);
   if (request.rpcUrl) job.rpcUrl = request.rpcUrl;
@@ -335,9 +340,27 @@ export function resolveLimits(overrides: Partial<Limits> = {}): Limits {
     }
     limits[key as keyof Limits] = value;
   }
+  if (limits.memoryBytes > MAX_MEMORY_BYTES) {
+    throw new TriggerxError(
+      "LIMIT_INVALID",
+      `limit memoryBytes may be at most ${MAX_MEMORY_BYTES}`,
+      {
+        details: [
+          `got ${limits.memoryBytes}`,
+          "a worker's heap is capped at 1 GiB",
+        ],
+      },
+    );
+  }
 
   return limits;
 }
+
+/**
+ * The largest memory limit a run may have: a worker's WebAssembly heap is
+ * capped at 1 GiB, and the module itself needs some of it.
+ */
+export const MAX_MEMORY_BYTES = 960 * 1024 * 1024;
 
 function engineJob(
   script: CompiledScript,

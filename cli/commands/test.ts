@@ -295,7 +295,11 @@ function pairs(entries: string[], option: string): Record<string, string> {
         `${option} takes key=value, got ${JSON.stringify(entry)}`,
       );
     }
-    result[entry.slice(0, at)] = entry.slice(at + 1);
+    // `__proto__` is a valid key; plain assignment would not keep it.
+    Object.defineProperty(result, entry.slice(0, at), {
+      value: entry.slice(at + 1),
+      enumerable: true,
+    });
   }
 
   return result;
