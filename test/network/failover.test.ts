@@ -1,62 +1,22 @@
 import type { ChildProcess } from "node:child_process";
-import path from "node:path";
 import { privateKeyToAccount } from "viem/accounts";
 import { listHealthyKeepers } from "../../store/keepers";
 import { readStorage } from "../../store/storage";
 import type { PriceServer } from "./harness";
 import {
-  COMPAT_DIR,
-  compatJob,
+  createPriceJob,
   eventually,
   kill,
-  ownerRequest,
+  listRuns,
   readTarget,
   spawnWorker,
   startPriceServer,
   startTestNetwork,
-  uploadScript,
 } from "./harness";
 
 // Runs on a real schedule, chain and keepers take tens of seconds.
 jest.setTimeout(180_000);
 type Network = Awaited<ReturnType<typeof startTestNetwork>>;
-type Run = {
-  execution_id: string;
-  execution_status: string;
-  performer_address: string | null;
-  tx_hash: string | null;
-};
-
-async function createOneShotJob(network: Network, prices: PriceServer) {
-  const url = await uploadScript(
-    network,
-    path.join(COMPAT_DIR, "price-threshold.ts"),
-  );
-  const created = await ownerRequest(network, "POST", "/api/jobs", {
-    jobs: [
-      compatJob(network, {
-        dynamic_arguments_script_url: url,
-        recurring: false,
-        time_interval: 1,
-        initial_storage: {
-          priceUrl: prices.url,
-          target: network.contracts.target,
-        },
-      }),
-    ],
-  });
-  expect(created.status).toBe(201);
-  return String(created.json.job_ids[0]);
-}
-
-async function finishedRuns(network: Network, jobId: string): Promise<Run[]> {
-  const { json } = await ownerRequest(
-    network,
-    "GET",
-    `/api/jobs/${jobId}/runs`,
-  );
-  return json.runs as Run[];
-}
 
 describe("a keeper that dies in the middle of a run", () => {
   let prices: PriceServer;
@@ -99,7 +59,12 @@ describe("a keeper that dies in the middle of a run", () => {
     );
 
     prices.hold();
-    const jobId = await createOneShotJob(network, prices);
+    const jobId = await createPriceJob(
+      network,
+      prices,
+      { recurring: false, time_interval: 1 },
+      "wrapped",
+    );
     await eventually(
       async () => prices.requests,
       (count) => count === 1,
@@ -119,7 +84,7 @@ describe("a keeper that dies in the middle of a run", () => {
     prices.release();
 
     const runs = await eventually(
-      () => finishedRuns(network, jobId),
+      () => listRuns(network, jobId),
       (list) => list.length === 1,
       90_000,
     );

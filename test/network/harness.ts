@@ -279,3 +279,64 @@ export async function terminateWorkflows(network: LocalNetwork) {
       .catch(() => undefined);
   }
 }
+
+/** A run as `GET /api/jobs/:id/runs` lists it (the fields tests read). */
+export type RunAnswer = {
+  execution_id: string;
+  execution_status: string;
+  scheduled_time: string;
+  performer_address: string | null;
+  tx_hash: string | null;
+  record_cid: string | null;
+  error_code: string | null;
+};
+
+/** A job's runs, oldest first. */
+export async function listRuns(
+  network: LocalNetwork,
+  jobId: string,
+): Promise<RunAnswer[]> {
+  const { json } = await ownerRequest(
+    network,
+    "GET",
+    `/api/jobs/${jobId}/runs?limit=100`,
+  );
+  return (json.runs as RunAnswer[]).slice().reverse();
+}
+
+/**
+ * Creates a job of the shared compat price-threshold script, reading its
+ * price from `prices` and calling the example target; `wrapped` sends the
+ * job array under `"jobs"`, the other shape the API takes.
+ */
+export async function createPriceJob(
+  network: LocalNetwork,
+  prices: PriceServer,
+  overrides: Record<string, unknown>,
+  shape: "array" | "wrapped" = "array",
+): Promise<string> {
+  const url = await uploadScript(
+    network,
+    path.join(COMPAT_DIR, "price-threshold.ts"),
+  );
+  const jobs = [
+    compatJob(network, {
+      dynamic_arguments_script_url: url,
+      initial_storage: {
+        priceUrl: prices.url,
+        target: network.contracts.target,
+      },
+      ...overrides,
+    }),
+  ];
+  const created = await ownerRequest(
+    network,
+    "POST",
+    "/api/jobs",
+    shape === "array" ? jobs : { jobs },
+  );
+  if (created.status !== 201) {
+    throw new Error(`job refused: ${JSON.stringify(created.json)}`);
+  }
+  return String(created.json.job_ids[0]);
+}

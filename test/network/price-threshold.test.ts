@@ -1,4 +1,3 @@
-import path from "node:path";
 import { Worker } from "@temporalio/worker";
 import type { ExecutionRecord } from "../../records/record";
 import { createSandboxPool } from "../../sandbox/pool";
@@ -7,26 +6,18 @@ import { workflowBundle } from "../../workers/temporal";
 import { jobWorkflowId } from "../../workflows/client";
 import type { PriceServer } from "./harness";
 import {
-  COMPAT_DIR,
-  compatJob,
+  createPriceJob,
   eventually,
+  listRuns,
   ownerRequest,
   readTarget,
   startPriceServer,
   startTestNetwork,
-  uploadScript,
 } from "./harness";
 
 // Runs on a real schedule, chain and keepers take tens of seconds.
 jest.setTimeout(180_000);
 type Network = Awaited<ReturnType<typeof startTestNetwork>>;
-type Run = {
-  execution_id: string;
-  execution_status: string;
-  tx_hash: string | null;
-  record_cid: string | null;
-  error_code: string | null;
-};
 
 describe("a custom job end to end, through the API", () => {
   let prices: PriceServer;
@@ -44,35 +35,11 @@ describe("a custom job end to end, through the API", () => {
     await prices?.close();
   });
 
-  const runsOf = async (id: string): Promise<Run[]> => {
-    const { json } = await ownerRequest(
-      network,
-      "GET",
-      `/api/jobs/${id}/runs?limit=50`,
-    );
-    return (json.runs as Run[]).slice().reverse();
-  };
-
   it("runs the price-threshold script on schedule, sends a transaction only above the threshold, and carries storage", async () => {
-    const url = await uploadScript(
-      network,
-      path.join(COMPAT_DIR, "price-threshold.ts"),
-    );
-    const created = await ownerRequest(network, "POST", "/api/jobs", [
-      compatJob(network, {
-        dynamic_arguments_script_url: url,
-        time_interval: 2,
-        initial_storage: {
-          priceUrl: prices.url,
-          target: network.contracts.target,
-        },
-      }),
-    ]);
-    expect(created.status).toBe(201);
-    jobId = String(created.json.job_ids[0]);
+    jobId = await createPriceJob(network, prices, { time_interval: 2 });
 
     const runs = await eventually(
-      () => runsOf(jobId),
+      () => listRuns(network, jobId),
       (list) => list.length >= 3,
       90_000,
     );
@@ -91,7 +58,7 @@ describe("a custom job end to end, through the API", () => {
     expect(await readTarget(network, "swapCount")).toBe(1n);
 
     const job = await ownerRequest(network, "GET", `/api/jobs/${jobId}`);
-    const finalRuns = await runsOf(jobId);
+    const finalRuns = await listRuns(network, jobId);
     expect(job.json.storage.values.executionCount).toBe(
       String(
         finalRuns.filter((run) => run.execution_status !== "failed").length,
@@ -101,7 +68,7 @@ describe("a custom job end to end, through the API", () => {
   });
 
   it("leaves a record for every run that replays to the same output hash", async () => {
-    const runs = await runsOf(jobId);
+    const runs = await listRuns(network, jobId);
     const pool = createSandboxPool({ size: 2 });
 
     try {

@@ -1,10 +1,8 @@
 import type { ChildProcess } from "node:child_process";
-import path from "node:path";
 import { readStorage } from "../../store/storage";
 import type { PriceServer } from "./harness";
 import {
-  COMPAT_DIR,
-  compatJob,
+  createPriceJob,
   eventually,
   kill,
   mine,
@@ -13,7 +11,6 @@ import {
   spawnWorker,
   startPriceServer,
   startTestNetwork,
-  uploadScript,
 } from "./harness";
 
 // Runs on a real schedule, chain and keepers take tens of seconds.
@@ -50,23 +47,12 @@ describe("workers restarted between a transaction and its confirmation", () => {
   it("applies the run's storage updates exactly once", async () => {
     const first = orchestrator();
     workers.push(first);
-    const url = await uploadScript(
-      network,
-      path.join(COMPAT_DIR, "price-threshold.ts"),
-    );
-    const created = await ownerRequest(network, "POST", "/api/jobs", [
-      compatJob(network, {
-        dynamic_arguments_script_url: url,
+    const jobId = BigInt(
+      await createPriceJob(network, prices, {
         recurring: false,
         time_interval: 1,
-        initial_storage: {
-          priceUrl: prices.url,
-          target: network.contracts.target,
-        },
       }),
-    ]);
-    expect(created.status).toBe(201);
-    const jobId = BigInt(created.json.job_ids[0]);
+    );
     const seeded = await readStorage(network.cassandra, jobId);
 
     // The transaction lands; its confirmation needs blocks that no one

@@ -2,6 +2,7 @@ import path from "node:path";
 import {
   compatJob,
   eventually,
+  listRuns,
   ownerRequest,
   startTestNetwork,
   uploadScript,
@@ -11,7 +12,6 @@ import {
 jest.setTimeout(180_000);
 
 type Network = Awaited<ReturnType<typeof startTestNetwork>>;
-type Run = { scheduled_time: string; execution_status: string };
 
 const COUNTER = path.resolve(__dirname, "../../examples/counter.ts");
 
@@ -40,16 +40,10 @@ describe("the job schedule on a running network", () => {
     return String(created.json.job_ids[0]);
   }
 
-  const runsOf = async (jobId: string): Promise<number[]> => {
-    const { json } = await ownerRequest(
-      network,
-      "GET",
-      `/api/jobs/${jobId}/runs?limit=100`,
+  const runsOf = async (jobId: string): Promise<number[]> =>
+    (await listRuns(network, jobId)).map((run) =>
+      Date.parse(run.scheduled_time),
     );
-    return (json.runs as Run[])
-      .map((run) => Date.parse(run.scheduled_time))
-      .sort((a, b) => a - b);
-  };
 
   it("runs on the grid of its first run and, after a pause, once for the missed slots", async () => {
     const jobId = await createJob({ time_interval: 2 });
