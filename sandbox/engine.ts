@@ -164,6 +164,8 @@ class Run {
     let error: TriggerxError | undefined;
     try {
       output = await this.loop();
+      // A replay must have served every recorded exchange.
+      this.network.finish();
     } catch (caught) {
       error = this.fatal ?? toTriggerxError(caught);
     }

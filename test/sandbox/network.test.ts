@@ -215,6 +215,35 @@ describe("replays of requests", () => {
     expect(api.received).toHaveLength(2);
   });
 
+  it("names the recorded request that a replayed script never made", async () => {
+    const api = await server((_request, _body, response) =>
+      json(response, { v: 1 }),
+    );
+    const { record } = await run(
+      pool,
+      `await fetch("${api.url}/a"); await fetch("${api.url}/b");
+       console.log(JSON.stringify({ shouldExecute: false }));`,
+      { allowNet: [api.hostPort] },
+    );
+    const shorter = await compileScript(
+      `await fetch("${api.url}/a"); console.log(JSON.stringify({ shouldExecute: false }));`,
+      "script.ts",
+    );
+
+    const report = await replayRecord(record, {
+      pool,
+      scriptSource: shorter.code,
+    });
+
+    expect(report.divergence).toMatchObject({
+      kind: "request",
+      index: 1,
+      message:
+        "replay diverged at request #1: the script finished without making the recorded request",
+      details: [`the record holds GET ${api.url}/b`],
+    });
+  });
+
   it("names the request whose recorded response was edited", async () => {
     const api = await server((request, _body, response) =>
       json(response, { price: request.url === "/one" ? "100" : "200" }),
