@@ -3,6 +3,7 @@ import {
   continueAsNew,
   log,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
   workflowInfo,
 } from "@temporalio/workflow";
@@ -13,6 +14,16 @@ import type { JobWorkflowInput } from "./job-input";
 import { nextSlot } from "./schedule";
 import type { JobWorkflowState } from "./signals";
 import { cancelSignal, pauseSignal, resumeSignal, stateQuery } from "./signals";
+
+/**
+ * Planning and ending are short database work: local activities, run by
+ * the orchestrator worker inside the workflow task itself, which saves a
+ * round trip through a task queue on every run's critical path.
+ */
+const planning = proxyLocalActivities<OrchestratorActivities>({
+  startToCloseTimeout: "30 seconds",
+  retry: { maximumAttempts: 10, initialInterval: "1 second" },
+});
 
 const orchestrator = proxyActivities<OrchestratorActivities>({
   startToCloseTimeout: "5 minutes",
@@ -88,7 +99,7 @@ async function runOnce(
   runIndex: number,
   scheduledAt: number,
 ): Promise<void> {
-  const plan = await orchestrator.planTask({
+  const plan = await planning.planTask({
     jobId: input.jobId,
     runIndex,
     scheduledAt,
@@ -149,6 +160,6 @@ async function end(
   input: JobWorkflowInput,
   status: "completed" | "expired" | "cancelled",
 ): Promise<string> {
-  await orchestrator.endJob({ jobId: input.jobId, status });
+  await planning.endJob({ jobId: input.jobId, status });
   return status;
 }
