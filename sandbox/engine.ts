@@ -487,11 +487,7 @@ class Run {
     metaHandle: QuickJSHandle,
     bodyHandle: QuickJSHandle | undefined,
   ): SendRequest {
-    const meta = JSON.parse(this.context.getString(metaHandle)) as {
-      method: string;
-      url: string;
-      headers: Array<[string, string]>;
-    };
+    const meta = parseRequestMeta(this.context.getString(metaHandle));
     let body: Uint8Array | null = null;
     if (bodyHandle && this.context.typeof(bodyHandle) === "object") {
       const view = this.context.getArrayBuffer(bodyHandle);
@@ -703,6 +699,34 @@ class Run {
     this.context.dispose();
     this.runtime.dispose();
   }
+}
+
+/**
+ * The request the guest's `fetch` describes. The guest builds it with
+ * `JSON.stringify`, which a script can replace, so its shape is checked
+ * rather than trusted.
+ */
+function parseRequestMeta(text: string): {
+  method: string;
+  url: string;
+  headers: Array<[string, string]>;
+} {
+  const meta = JSON.parse(text) as Record<string, unknown>;
+  const { method, url, headers } = meta;
+  const pairs =
+    Array.isArray(headers) &&
+    headers.every(
+      (pair) =>
+        Array.isArray(pair) &&
+        pair.length === 2 &&
+        typeof pair[0] === "string" &&
+        typeof pair[1] === "string",
+    );
+  if (typeof method !== "string" || typeof url !== "string" || !pairs) {
+    throw new TypeError("fetch was given a malformed request");
+  }
+
+  return { method, url, headers: headers as Array<[string, string]> };
 }
 
 function describeThrown(dumped: unknown): {

@@ -184,6 +184,21 @@ describe("hostile scripts", () => {
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });
 
+  it("cannot hand the host a malformed request by replacing JSON.stringify", async () => {
+    const { result } = await run(
+      pool,
+      `JSON.stringify = () => '{"method":1,"url":{},"headers":"x"}';
+       let outcome;
+       try { await fetch("${api.url}/"); outcome = "sent"; } catch (e) { outcome = e.name + ": " + e.message; }
+       console.log('{"shouldExecute":false,"storageUpdates":{"outcome":"' + outcome + '"}}');`,
+      { allowNet: [api.hostPort] },
+    );
+
+    expect(storageOf(result)).toEqual({
+      outcome: "TypeError: fetch was given a malformed request",
+    });
+  });
+
   it("cannot confuse the bridge by replacing built-ins", async () => {
     const { result } = await run(
       pool,
