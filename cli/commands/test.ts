@@ -7,6 +7,11 @@ import { isTriggerxError, TriggerxError } from "../../errors/base";
 import type { ExecutionRecord } from "../../records/record";
 import { compileScript } from "../../sandbox/compile";
 import { parseAllowEntry } from "../../sandbox/net/policy";
+import {
+  applyStorageUpdates,
+  type ScriptOutput,
+  storageBytes,
+} from "../../sandbox/output";
 import { createSandboxPool } from "../../sandbox/pool";
 import { type RunOutcome, runScript } from "../../sandbox/runtime";
 import type { Limits, RunResult, Usage } from "../../sandbox/types";
@@ -196,6 +201,11 @@ function textReport(
 
   lines.push("requests", ...requestLines(record));
   lines.push("usage", ...usageLines(result.usage, record.limits));
+  if (result.ok) {
+    lines.push(
+      ...outputUsageLines(result.output, storageBefore, record.limits),
+    );
+  }
   if (result.console.length > 0) {
     lines.push(
       "console",
@@ -255,6 +265,23 @@ export function usageLines(usage: Usage, limits: Limits): string[] {
     row("wall time", usage.wallMs, limits.wallTimeMs, " ms"),
     row("requests", usage.requests, limits.maxRequests),
     `  ${"response bytes".padEnd(15)} ${usage.responseBytes} (each at most ${limits.maxResponseBytes})`,
+  ];
+}
+
+/** Output and storage sizes against their limits. */
+function outputUsageLines(
+  output: ScriptOutput,
+  before: Record<string, string>,
+  limits: Limits,
+): string[] {
+  const after = applyStorageUpdates(before, output.storageUpdates);
+  const keys = Object.keys(after).length;
+  const row = (label: string, used: number, limit: number) =>
+    `  ${label.padEnd(15)} ${used} / ${limit}`;
+
+  return [
+    row("storage keys", keys, limits.maxStorageKeys),
+    row("storage bytes", storageBytes(after), limits.maxStorageBytes),
   ];
 }
 
