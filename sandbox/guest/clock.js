@@ -62,13 +62,15 @@
   function addTimer(fn, ms, args, every) {
     if (typeof fn !== "function")
       throw new TypeError("callback is not a function");
-    const delay = Math.max(0, Math.floor(Number(ms) || 0));
+    // As in Node: a delay under 1 ms or over 2^31 - 1 ms becomes 1 ms.
+    const asked = Math.floor(Number(ms));
+    const delay = asked >= 1 && asked <= 2147483647 ? asked : 1;
     const timer = {
       id: ++timerSeq,
       at: now + delay,
       fn,
       args,
-      every: every ? Math.max(1, delay) : 0,
+      every: every ? delay : 0,
     };
     insertTimer(timer);
     return timer.id;

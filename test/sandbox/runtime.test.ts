@@ -97,6 +97,20 @@ describe("runScript", () => {
     });
   });
 
+  it("treats delays as Node does, so the clock cannot overflow", async () => {
+    const { result } = await run(
+      pool,
+      `const fired = [];
+       setTimeout(() => fired.push("huge:" + (Date.now() - 1700000000000)), 1e400);
+       setTimeout(() => fired.push("nan:" + (Date.now() - 1700000000000)), Number.NaN);
+       setTimeout(() => fired.push("ten:" + (Date.now() - 1700000000000)), 10);
+       await new Promise((resolve) => setTimeout(resolve, 20));
+       export default () => ({ shouldExecute: false, storageUpdates: { fired: fired.join(",") } });`,
+    );
+
+    expect(storageOf(result)).toEqual({ fired: "huge:1,nan:1,ten:10" });
+  });
+
   it("draws the same random values for the same execution id, other values for another", async () => {
     const source = `export default () => ({ shouldExecute: false, storageUpdates: {
       r: String(Math.random()), u: crypto.randomUUID(),
