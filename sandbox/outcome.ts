@@ -28,6 +28,8 @@ export interface RecordContext {
     language: ScriptLanguage;
     cid: string | null;
     code: string;
+    /** Whether the record holds `code` itself, or only its hash and CID. */
+    inline: boolean;
   };
   runtimeBuild: string;
   limits: Limits;
@@ -126,7 +128,7 @@ function buildRecord(
       hash: script.hash,
       language: script.language,
       cid: script.cid,
-      source: script.code,
+      source: script.inline ? script.code : null,
     },
     runtimeBuild: context.runtimeBuild,
     limits: context.limits,

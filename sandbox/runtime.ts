@@ -1,5 +1,6 @@
 import type { Hex } from "viem" with { "resolution-mode": "import" };
 import { TriggerxError } from "../errors/base";
+import { scriptHash } from "../records/hashes";
 import type { ExecutionRecord, RecordResult } from "../records/record";
 import { placeholderSecrets } from "../records/transcript";
 import { type HashMismatch, verifyRecordHashes } from "../records/verify";
@@ -47,6 +48,12 @@ export interface RunRequest {
   rpcUrl?: string;
   /** Content id of the script, when it was fetched by one. */
   scriptCid?: string;
+  /**
+   * Whether the record holds the script's bytes (default true, which makes
+   * it self-contained). With `false` the record names the script by hash
+   * and `scriptCid` only, and a replay needs `scriptSource`.
+   */
+  inlineScript?: boolean;
 }
 
 /** A run's record and its result. */
@@ -72,6 +79,12 @@ export interface RunOutcome {
  */
 export async function runScript(request: RunRequest): Promise<RunOutcome> {
   const limits = resolveLimits(request.limits);
+  if (request.inlineScript === false && !request.scriptCid) {
+    throw new TriggerxError(
+      "RECORD_NO_SCRIPT",
+      "a record without the script's bytes needs the script's CID",
+    );
+  }
   for (const entry of request.allowNet ?? []) parseAllowEntry(entry);
   const { inputs } = request;
   const job = engineJob(request.script, inputs, limits, inputs.secrets);
@@ -86,6 +99,7 @@ export async function runScript(request: RunRequest): Promise<RunOutcome> {
       language: request.script.language,
       cid: request.scriptCid ?? null,
       code: request.script.code,
+      inline: request.inlineScript ?? true,
     },
     runtimeBuild: runtimeBuildId(),
     limits,
@@ -190,6 +204,15 @@ function report(
   outputHash: Hex | null,
 ): ReplayReport {
   const { mismatches } = verifyRecordHashes(record);
+  const given = options.scriptSource;
+  if (given !== undefined && scriptHash(given) !== record.script.hash) {
+    // The caller's script is not the one the record names.
+    mismatches.push({
+      field: "script.hash",
+      recorded: record.script.hash,
+      computed: scriptHash(given),
+    });
+  }
   const base = {
     recordedOutputHash: record.outputHash,
     outputHash,

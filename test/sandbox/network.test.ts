@@ -212,6 +212,7 @@ describe("replays of requests", () => {
     expect(report.divergence?.details).toEqual([
       `url: record ${api.url}/b, script ${api.url}/c`,
     ]);
+    expect(report.mismatches.map((m) => m.field)).toEqual(["script.hash"]);
     expect(api.received).toHaveLength(2);
   });
 

@@ -1,7 +1,8 @@
 import fc from "fast-check";
+import { compileScript } from "../../sandbox/compile";
 import { STORAGE_KEY_PATTERN } from "../../sandbox/output";
 import { createSandboxPool, type SandboxPool } from "../../sandbox/pool";
-import { replayRecord } from "../../sandbox/runtime";
+import { replayRecord, runScript } from "../../sandbox/runtime";
 import { inputs, type LoopbackServer, run, startServer } from "./helpers";
 
 let pool: SandboxPool;
@@ -53,6 +54,35 @@ describe("replays", () => {
     const hashes = new Set(reports.map((report) => report.outputHash));
     expect([...hashes]).toEqual([record.outputHash]);
     expect(reports.every((report) => report.ok)).toBe(true);
+  });
+
+  it("take the script from the caller when the record names it by CID only", async () => {
+    const script = await compileScript(
+      `export default () => ({ shouldExecute: false, storageUpdates: { r: String(Math.random()) } })`,
+      "script.ts",
+    );
+    const { record } = await runScript({
+      pool,
+      script,
+      inputs: inputs(),
+      scriptCid: "bafy-example",
+      inlineScript: false,
+    });
+
+    const report = await replayRecord(record, {
+      pool,
+      scriptSource: script.code,
+    });
+
+    expect(record.script).toMatchObject({
+      cid: "bafy-example",
+      source: null,
+      hash: script.hash,
+    });
+    expect(report.ok).toBe(true);
+    await expect(replayRecord(record, { pool })).rejects.toThrow(
+      "the record does not hold its script and none was given",
+    );
   });
 
   it("see the same stack traces as the original run", async () => {
