@@ -140,6 +140,11 @@ export interface ReplayReport {
   result: RunResult;
   /** Hashes of the record that do not match its content. */
   mismatches: HashMismatch[];
+  /**
+   * The runtime build the record names, and whether this host runs the same
+   * one. Only a replay on the same build is authoritative.
+   */
+  runtimeBuild: { recorded: string; current: string; same: boolean };
 }
 
 /** Options of {@link replayRecord}. */
@@ -213,11 +218,17 @@ function report(
       computed: scriptHash(given),
     });
   }
+  const current = runtimeBuildId();
   const base = {
     recordedOutputHash: record.outputHash,
     outputHash,
     result,
     mismatches,
+    runtimeBuild: {
+      recorded: record.runtimeBuild,
+      current,
+      same: record.runtimeBuild === current,
+    },
   };
   const divergence =
     noResult(record, result) ??

@@ -105,6 +105,7 @@ function jsonReport(report: ReplayReport) {
     outputHash: report.outputHash,
     recordedOutputHash: report.recordedOutputHash,
     divergence: report.divergence ?? null,
+    sameRuntimeBuild: report.runtimeBuild.same,
     error: report.result.ok
       ? null
       : {
@@ -120,6 +121,13 @@ function textReport(report: ReplayReport, record: ExecutionRecord): string {
     `  recorded outputHash  ${report.recordedOutputHash}`,
     `  replayed outputHash  ${report.outputHash}`,
   ];
+  if (!report.runtimeBuild.same) {
+    lines.push(
+      "warning: the record names another runtime build; this replay is not authoritative",
+      `  recorded ${report.runtimeBuild.recorded}`,
+      `  current  ${report.runtimeBuild.current}`,
+    );
+  }
   const { divergence } = report;
   if (divergence) {
     lines.push("divergence", `  ${divergence.message}`);
