@@ -1,4 +1,5 @@
 import { createSandboxPool, type SandboxPool } from "../../sandbox/pool";
+import { replayRecord } from "../../sandbox/runtime";
 import { json, type LoopbackServer, run, startServer } from "./helpers";
 
 let pool: SandboxPool;
@@ -58,6 +59,28 @@ describe("hostile scripts", () => {
     );
 
     expect(errorOf(result)?.code).toBe("LIMIT_FUEL");
+  });
+
+  it("stops a run at the wall clock when fuel would allow more, with no result", async () => {
+    const { result, record } = await run(pool, `while (true) {}`, {
+      limits: { fuel: 1e15, wallTimeMs: 200 },
+    });
+    const replay = await replayRecord(record, { pool });
+
+    expect(errorOf(result)).toEqual({
+      code: "LIMIT_WALL_TIME",
+      message: "script exceeded its wall time (ms) limit of 200",
+    });
+    expect(record.result).toMatchObject({
+      status: "failed",
+      reproducible: false,
+    });
+    expect(record.outputHash).toBeNull();
+    expect(replay.ok).toBe(false);
+    expect(replay.divergence).toMatchObject({
+      kind: "record",
+      field: "outputHash",
+    });
   });
 
   it("stops a memory bomb at its memory limit", async () => {
