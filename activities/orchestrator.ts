@@ -98,7 +98,11 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
       outcome: TaskOutcome | null;
       failure: string | null;
     }): Promise<RunSummary> {
-      const heartbeat = setInterval(() => Context.current().heartbeat(), 2_000);
+      // A local activity (a run without a transaction) has no heartbeat.
+      const context = Context.current();
+      const heartbeat = context.info.isLocal
+        ? undefined
+        : setInterval(() => context.heartbeat(), 2_000);
       try {
         return await complete(deps, args);
       } finally {

@@ -16,7 +16,8 @@ import type { JobWorkflowState } from "./signals";
 import { cancelSignal, pauseSignal, resumeSignal, stateQuery } from "./signals";
 
 /**
- * Planning and ending are short database work: local activities, run by
+ * Planning, ending and completing runs without a transaction are short
+ * database work: local activities, run by
  * the orchestrator worker inside the workflow task itself, which saves a
  * round trip through a task queue on every run's critical path.
  */
@@ -110,7 +111,11 @@ async function runOnce(
   }
 
   const { outcome, failure } = await performOnSomeKeeper(input, plan);
-  const summary: RunSummary = await orchestrator.completeTask({
+  // Completion waits for confirmations only when a transaction was sent;
+  // without one it is a few database writes, done as a local activity.
+  const sentTransaction = outcome !== null && outcome.txHash !== null;
+  const complete = sentTransaction ? orchestrator : planning;
+  const summary: RunSummary = await complete.completeTask({
     plan,
     outcome,
     failure,
