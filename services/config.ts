@@ -86,7 +86,8 @@ export function savedConfigPath(dataDir: string): string {
   return path.join(dataDir, SAVED_CONFIG);
 }
 
-function loadSavedConfig(dataDir: string): ServiceConfig | undefined {
+/** The configuration the last successful `up` in this data folder saved. */
+export function loadSavedConfig(dataDir: string): ServiceConfig | undefined {
   const file = savedConfigPath(dataDir);
   if (!existsSync(file)) return undefined;
 

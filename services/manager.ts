@@ -9,7 +9,7 @@ import {
   provisionCassandra,
 } from "./cassandra";
 import type { ServiceConfig } from "./config";
-import { logFile, pidFile, savedConfigPath } from "./config";
+import { loadSavedConfig, logFile, pidFile, savedConfigPath } from "./config";
 import {
   clearPid,
   isAlive,
@@ -124,6 +124,7 @@ async function startService(
 ): Promise<number | undefined> {
   const running = livePid(pidFile(config, service.name));
   if (running !== undefined) {
+    refuseMovedPorts(service, config, running);
     await awaitHealthy(service, config, running, progress);
     progress.done(service.name, `already running (pid ${running})`);
     return undefined;
@@ -155,6 +156,29 @@ async function startService(
 
   progress.done(service.name, `healthy in ${seconds(began)}`);
   return pid;
+}
+
+/**
+ * A service this data folder already runs keeps the ports it was started
+ * with; asking for others is refused instead of probing the wrong port.
+ */
+function refuseMovedPorts(
+  service: ServiceDefinition,
+  config: ServiceConfig,
+  pid: number,
+): void {
+  const saved = loadSavedConfig(config.dataDir);
+  if (!saved) return;
+
+  const running = service.ports(saved);
+  const asked = service.ports(config);
+  if (running.join() === asked.join()) return;
+
+  throw new TriggerxError(
+    "SERVICE_RUNNING_ON_OTHER_PORTS",
+    `${service.name} already runs from this data folder (pid ${pid}) on ports ${running.join(", ")}`,
+    { details: ["stop it with triggerx services down to change its ports"] },
+  );
 }
 
 async function refuseTakenPorts(
