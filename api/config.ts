@@ -9,6 +9,11 @@ import { ORCHESTRATOR_TASK_QUEUE } from "../workflows/client";
 export interface ApiConfig {
   /** Task queue the job workflows start on. */
   taskQueue: string;
+  /**
+   * History events after which a job workflow continues as new; default
+   * 4,000 (`TRIGGERX_WORKFLOW_HISTORY_LIMIT`).
+   */
+  workflowHistoryLimit: number;
   /** Shortest `time_interval` a job may have, seconds. */
   minIntervalSeconds: number;
   /** Longest `time_interval` a job may have, seconds. */
@@ -44,6 +49,7 @@ export interface ApiDeps {
 /** Defaults for what neither the caller nor the environment sets. */
 export const API_DEFAULTS = {
   minIntervalSeconds: 10,
+  workflowHistoryLimit: 4_000,
   maxIntervalSeconds: 365 * 24 * 3600,
   temporalUiUrl: "http://127.0.0.1:8233",
   maxBodyBytes: 8 * 1024 * 1024,
@@ -64,6 +70,10 @@ export function resolveApiConfig(
 ): ApiConfig {
   return {
     taskQueue: config.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
+    workflowHistoryLimit:
+      config.workflowHistoryLimit ??
+      envNumber(env.TRIGGERX_WORKFLOW_HISTORY_LIMIT) ??
+      API_DEFAULTS.workflowHistoryLimit,
     minIntervalSeconds:
       config.minIntervalSeconds ??
       envNumber(env.TRIGGERX_MIN_INTERVAL_SECONDS) ??

@@ -186,6 +186,7 @@ async function startWorkflows(
     try {
       await startJobWorkflow(deps.temporal, job, {
         taskQueue: deps.config.taskQueue,
+        historyLimit: deps.config.workflowHistoryLimit,
       });
     } catch (cause) {
       log.error(

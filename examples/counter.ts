@@ -1,11 +1,12 @@
 /**
  * A stateful counter: every run adds one to `count` in storage, and every
- * `every`-th run (default 3) calls `increment()` on the target contract.
+ * `every`-th run (default 3) calls `ping()` on the target contract (the
+ * example `PriceTarget` that `triggerx dev` deploys has it).
  * Storage updates apply only after the run's result is accepted, so the
  * count is exact even when a run is retried on another keeper.
  */
 
-const INCREMENT_SELECTOR = "0xd09de08a"; // increment()
+const PING_SELECTOR = "0x5c36b186"; // ping()
 
 const env = process.env;
 const count = Number(env.TRIGGERX_STORAGE_count ?? "0") + 1;
@@ -17,7 +18,7 @@ const output = {
   ...(due
     ? {
         targetContract: env.TRIGGERX_STORAGE_target,
-        calldata: INCREMENT_SELECTOR,
+        calldata: PING_SELECTOR,
       }
     : {}),
   storageUpdates: { count: String(count) },

@@ -42,6 +42,8 @@ export type LocalNetworkOptions = {
   minIntervalSeconds?: number;
   /** Blocks under a `TaskSubmitted` before storage applies; default 1. */
   confirmations?: number;
+  /** History events after which job workflows continue as new. */
+  workflowHistoryLimit?: number;
 };
 
 /** A running local network and the handles to its parts. */
@@ -136,6 +138,9 @@ export async function startLocalNetwork(
       config: resolveApiConfig({
         taskQueue: orchestratorQueue,
         minIntervalSeconds: options.minIntervalSeconds ?? 10,
+        ...(options.workflowHistoryLimit
+          ? { workflowHistoryLimit: options.workflowHistoryLimit }
+          : {}),
         netPolicy: { allow: [...(options.allowNet ?? [])] },
         temporalUiUrl: temporalUiUrl(options.services),
       }),

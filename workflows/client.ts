@@ -13,8 +13,12 @@ export function jobWorkflowId(jobId: bigint): string {
 }
 
 /** The input a job's workflow starts from. */
-export function jobWorkflowInput(job: Job): JobWorkflowInput {
+export function jobWorkflowInput(
+  job: Job,
+  historyLimit?: number,
+): JobWorkflowInput {
   return {
+    ...(historyLimit === undefined ? {} : { historyLimit }),
     jobId: job.jobId.toString(),
     intervalSeconds: job.timeInterval,
     recurring: job.recurring,
@@ -31,7 +35,7 @@ export function jobWorkflowInput(job: Job): JobWorkflowInput {
 export async function startJobWorkflow(
   client: Client,
   job: Job,
-  options: { taskQueue?: string } = {},
+  options: { taskQueue?: string; historyLimit?: number } = {},
 ): Promise<string> {
   const workflowId = jobWorkflowId(job.jobId);
 
@@ -39,7 +43,7 @@ export async function startJobWorkflow(
     await client.workflow.start("jobWorkflow", {
       taskQueue: options.taskQueue ?? ORCHESTRATOR_TASK_QUEUE,
       workflowId,
-      args: [jobWorkflowInput(job)],
+      args: [jobWorkflowInput(job, options.historyLimit)],
       searchAttributes: {
         TriggerxJobId: [job.jobId.toString()],
         TriggerxOwner: [job.userAddress.toLowerCase()],

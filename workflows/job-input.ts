@@ -12,6 +12,8 @@ export type JobWorkflowInput = {
   /** When the job stops, epoch milliseconds; null for never. */
   expiresAt: number | null;
   maxExecutionSeconds: number;
+  /** History events after which the workflow continues as new; 4,000. */
+  historyLimit?: number;
   /** Carried across continue-as-new. */
   carried?: { runs: number; nextRunAt: number; paused: boolean };
 };

@@ -34,7 +34,10 @@ const orchestrator = proxyActivities<OrchestratorActivities>({
   retry: { maximumAttempts: 20, initialInterval: "1 second" },
 });
 
-/** Histories past this many events start afresh with continue-as-new. */
+/**
+ * Histories past this many events start afresh with continue-as-new, so
+ * replaying a job's workflow stays cheap however long the job lives.
+ */
 const HISTORY_LIMIT = 4_000;
 
 /**
@@ -86,7 +89,7 @@ export async function jobWorkflow(input: JobWorkflowInput): Promise<string> {
     if (!input.recurring) return await end(input, "completed");
 
     nextRunAt = nextSlot(nextRunAt, input.intervalSeconds * 1000, Date.now());
-    if (workflowInfo().historyLength > HISTORY_LIMIT) {
+    if (workflowInfo().historyLength > (input.historyLimit ?? HISTORY_LIMIT)) {
       await continueAsNew<typeof jobWorkflow>({
         ...input,
         carried: { runs, nextRunAt, paused },

@@ -6,6 +6,8 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { Client, Connection } from "@temporalio/client";
+import { createPublicClient, http } from "viem";
+import { priceTargetAbi } from "../../contracts/artifacts/PriceTarget";
 import { createCassandraClient } from "../../store/client";
 import { jobWorkflowId } from "../../workflows/client";
 import { eventually } from "./harness";
@@ -112,6 +114,9 @@ describe("triggerx dev", () => {
 
   it("runs jobs created with the job commands and no flags but the data folder", async () => {
     const { target } = await start();
+    const { rpcUrl } = JSON.parse(
+      readFileSync(path.join(dataDir, "dev.json"), "utf8"),
+    );
 
     const created = triggerx([
       "job",
@@ -122,7 +127,7 @@ describe("triggerx dev", () => {
       "--storage",
       `target=${target}`,
       "--storage",
-      "every=1000000",
+      "every=2",
       "--data-dir",
       dataDir,
       "--json",
@@ -132,6 +137,15 @@ describe("triggerx dev", () => {
     jobId = JSON.parse(created.stdout).job_id;
 
     await eventually(count, (value) => value >= 2, 60_000);
+    // Every second run pings the example target through the gateway.
+    const client = createPublicClient({ transport: http(rpcUrl) });
+    const pings = () =>
+      client.readContract({
+        address: target as `0x${string}`,
+        abi: priceTargetAbi,
+        functionName: "pingCount",
+      });
+    await eventually(pings, (value) => value >= 1n, 60_000);
   });
 
   it("stops cleanly on Ctrl-C and resumes the same jobs and chain when started again", async () => {

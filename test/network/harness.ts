@@ -10,7 +10,7 @@ import { createPublicClient, http } from "viem";
 import { privateKeyToAccount } from "viem/accounts";
 import { signRequest } from "../../api/auth";
 import { priceTargetAbi } from "../../contracts/artifacts/PriceTarget";
-import type { LocalNetwork } from "../../network/local";
+import type { LocalNetwork, LocalNetworkOptions } from "../../network/local";
 import { startLocalNetwork } from "../../network/local";
 import { resolveServiceConfig } from "../../services/config";
 import { createCassandraClient } from "../../store/client";
@@ -82,7 +82,10 @@ export async function startPriceServer(
 export async function startTestNetwork(
   name: string,
   allowNet: string[],
-  parts: { keepers?: number; orchestrator?: boolean } = {},
+  parts: Pick<
+    LocalNetworkOptions,
+    "keepers" | "orchestrator" | "workflowHistoryLimit"
+  > = {},
 ): Promise<LocalNetwork & { cleanup(): Promise<void> }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), `triggerx-${name}-`));
   const keyspace = `test_network_${name}`;

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { jobWorkflowId } from "../../workflows/client";
 import {
   compatJob,
   eventually,
@@ -20,7 +21,9 @@ describe("the job schedule on a running network", () => {
   let script: string;
 
   beforeAll(async () => {
-    network = await startTestNetwork("schedule", []);
+    network = await startTestNetwork("schedule", [], {
+      workflowHistoryLimit: 40,
+    });
     script = await uploadScript(network, COUNTER);
   }, 120_000);
 
@@ -97,5 +100,28 @@ describe("the job schedule on a running network", () => {
       30_000,
     );
     expect(await runsOf(jobId)).toHaveLength(1);
+  });
+
+  it("continues as new to keep its history short, counting every run", async () => {
+    const jobId = await createJob({ time_interval: 1 });
+    const handle = network.temporal.workflow.getHandle(
+      jobWorkflowId(BigInt(jobId)),
+    );
+    const firstRun = (await handle.describe()).runId;
+
+    const runs = await eventually(
+      () => runsOf(jobId),
+      (list) => list.length >= 6,
+      60_000,
+    );
+    await ownerRequest(network, "POST", `/api/jobs/${jobId}/cancel`);
+
+    const now = await handle.describe();
+    expect(now.runId).not.toBe(firstRun);
+    expect(now.historyLength).toBeLessThan(80);
+    const job = await ownerRequest(network, "GET", `/api/jobs/${jobId}`);
+    const counted = Number(job.json.storage.values.count);
+    expect(counted).toBeGreaterThanOrEqual(runs.length);
+    expect(new Set(runs).size).toBe(runs.length);
   });
 });
