@@ -1,6 +1,6 @@
 import { Context } from "@temporalio/activity";
 import type { Client } from "cassandra-driver";
-import type { GatewayReader } from "../chain/gateway";
+import type { GatewayReader, TaskSubmittedEvent } from "../chain/gateway";
 import { waitForTaskSubmitted } from "../chain/gateway";
 import type { Logger } from "../logging/logger";
 import type { ExecutionRecord } from "../records/record";
@@ -190,6 +190,20 @@ async function acceptedRun(
   };
 }
 
+/** Error code and message a run's row carries for statuses that need one. */
+const STATUS_ERRORS: Partial<
+  Record<ExecutionStatus, { code: string; message: string }>
+> = {
+  conflicting: {
+    code: "STORAGE_CONFLICT",
+    message: "storage moved on since the run read it; its updates were refused",
+  },
+  failed: {
+    code: "TARGET_CALL_FAILED",
+    message: "the target contract's call failed; the submission was recorded",
+  },
+};
+
 async function settle(
   deps: OrchestratorDeps,
   plan: TaskPlan,
@@ -204,54 +218,61 @@ async function settle(
     };
   }
 
-  let txSuccess: boolean | null = null;
-  if (run.txHash) {
-    const event = await waitForTaskSubmitted(deps.chain, {
-      taskId: BigInt(plan.taskId),
-      confirmations: deps.confirmations,
-      txHash: run.txHash as `0x${string}`,
-    });
-    if (
-      event.outputHash !== run.outputHash ||
-      event.recordCid !== run.recordCid
-    ) {
-      return {
-        ...baseRow(plan, run),
-        executionStatus: "failed",
-        errorCode: "CONFIRMATION_MISMATCH",
-        executionError: `TaskSubmitted carries output ${event.outputHash} and record ${event.recordCid}, not the run's`,
-        txHash: event.transactionHash,
-      };
-    }
-    txSuccess = event.success;
-    run.txHash = event.transactionHash;
-  }
+  const landed = run.txHash ? await confirm(deps, plan, run) : null;
+  if (landed && "executionStatus" in landed) return landed;
 
   const applied = await applyStorage(deps, plan, run);
-  const status: ExecutionStatus = !applied
-    ? "conflicting"
-    : !run.shouldExecute
-      ? "no_execution"
-      : txSuccess
-        ? "success"
-        : "failed";
+  const status = runStatus(applied, run.shouldExecute, landed?.success);
   return {
     ...baseRow(plan, run),
-    txSuccess,
+    txHash: landed?.transactionHash ?? null,
+    txSuccess: landed?.success ?? null,
     executionStatus: status,
-    errorCode:
-      status === "conflicting"
-        ? "STORAGE_CONFLICT"
-        : status === "failed"
-          ? "TARGET_CALL_FAILED"
-          : null,
-    executionError:
-      status === "conflicting"
-        ? "storage moved on since the run read it; its updates were refused"
-        : status === "failed"
-          ? "the target contract's call failed; the submission was recorded"
-          : null,
+    errorCode: STATUS_ERRORS[status]?.code ?? null,
+    executionError: STATUS_ERRORS[status]?.message ?? null,
   };
+}
+
+/**
+ * Waits for the run's `TaskSubmitted` under the configured confirmations.
+ * An event that carries another output or record than the run's is a
+ * failed row instead.
+ */
+async function confirm(
+  deps: OrchestratorDeps,
+  plan: TaskPlan,
+  run: AcceptedRun,
+): Promise<TaskSubmittedEvent | ExecutionRow> {
+  const event = await waitForTaskSubmitted(deps.chain, {
+    taskId: BigInt(plan.taskId),
+    confirmations: deps.confirmations,
+    txHash: run.txHash as `0x${string}`,
+  });
+  if (
+    event.outputHash === run.outputHash &&
+    event.recordCid === run.recordCid
+  ) {
+    return event;
+  }
+
+  return {
+    ...baseRow(plan, run),
+    executionStatus: "failed",
+    errorCode: "CONFIRMATION_MISMATCH",
+    executionError: `TaskSubmitted carries output ${event.outputHash} and record ${event.recordCid}, not the run's`,
+    txHash: event.transactionHash,
+  };
+}
+
+function runStatus(
+  applied: boolean,
+  shouldExecute: boolean,
+  targetSucceeded: boolean | undefined,
+): ExecutionStatus {
+  if (!applied) return "conflicting";
+  if (!shouldExecute) return "no_execution";
+
+  return targetSucceeded ? "success" : "failed";
 }
 
 /**
