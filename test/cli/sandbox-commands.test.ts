@@ -58,7 +58,7 @@ describe("triggerx test", () => {
       ok: true,
       output: {
         shouldExecute: true,
-        calldata: "0xd09de08a",
+        calldata: "0x5c36b186",
         storageUpdates: { count: "6" },
       },
       error: null,
