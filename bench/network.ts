@@ -13,8 +13,6 @@
  *        [--seconds 60]
  * Everything listens on 127.0.0.1; the run stops by itself.
  */
-import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
@@ -30,7 +28,6 @@ import { silentProgress } from "../services/progress";
 import { createCassandraClient } from "../store/client";
 import type { Job } from "../store/jobs";
 import { insertJob } from "../store/jobs";
-import { listHealthyKeepers } from "../store/keepers";
 import { jobWorkflowId, startJobWorkflow } from "../workflows/client";
 
 const TRIVIAL_SCRIPT = `console.log(JSON.stringify({
@@ -94,14 +91,10 @@ async function benchmark(
     chainPort: 0,
     queuePrefix: `bench-${randomUUID().slice(0, 8)}`,
     minIntervalSeconds: 1,
-    keepers: 0,
+    // Keepers are separate operators: each in its own process, as deployed,
+    // so they do not share the orchestrator's and the API's event loop.
+    keeperProcesses: true,
   });
-  // Keepers are separate operators: each in its own process, as deployed,
-  // so they do not share the orchestrator's and the API's event loop.
-  const keepers = network.keeperKeys
-    .slice(0, 2)
-    .map((key) => spawnKeeper(services, network, key));
-  await waitForKeepers(network, keepers.length);
 
   try {
     log(`${count} jobs: creating`);
@@ -126,7 +119,6 @@ async function benchmark(
   } finally {
     log(`${count} jobs: stopping`);
     await terminate(network, count);
-    for (const keeper of keepers) keeper.kill("SIGTERM");
     await network.stop();
     await dropKeyspace(keyspace);
     rmSync(dir, { recursive: true, force: true });
@@ -228,46 +220,6 @@ async function terminate(network: LocalNetwork, count: number) {
       batch.push(handle.terminate("benchmark over").catch(() => undefined));
     }
     await Promise.all(batch);
-  }
-}
-
-function spawnKeeper(
-  services: ReturnType<typeof resolveServiceConfig>,
-  network: LocalNetwork,
-  key: string,
-): ChildProcess {
-  const bin = path.resolve(__dirname, "../bin/triggerx.js");
-  const child = spawn(
-    process.execPath,
-    [
-      bin,
-      "worker",
-      "keeper",
-      "--key",
-      key,
-      "--queue-prefix",
-      network.queuePrefix,
-      "--temporal-address",
-      `127.0.0.1:${services.temporal.port}`,
-      "--cassandra",
-      `127.0.0.1:${services.cassandra.port}`,
-      "--keyspace",
-      network.keyspace,
-      "--rpc-url",
-      network.rpcUrl,
-      "--gateway",
-      network.contracts.gateway,
-      "--api-url",
-      network.apiUrl,
-    ],
-    { stdio: ["ignore", "ignore", "inherit"] },
-  );
-  return child;
-}
-
-async function waitForKeepers(network: LocalNetwork, count: number) {
-  while ((await listHealthyKeepers(network.cassandra)).length < count) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

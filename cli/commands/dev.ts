@@ -89,6 +89,7 @@ async function runDev(flags: DevFlags): Promise<void> {
     apiPort: flags.port,
     chainPort: flags.chainPort,
     keepers: flags.keepers,
+    keeperProcesses: true,
     allowNet: flags.allowNet,
     minIntervalSeconds: flags.minInterval,
     keyspace: flags.keyspace,

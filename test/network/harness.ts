@@ -1,5 +1,4 @@
 import type { ChildProcess } from "node:child_process";
-import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
@@ -12,6 +11,10 @@ import { signRequest } from "../../api/auth";
 import { priceTargetAbi } from "../../contracts/artifacts/PriceTarget";
 import type { LocalNetwork, LocalNetworkOptions } from "../../network/local";
 import { startLocalNetwork } from "../../network/local";
+import {
+  spawnWorkerProcess,
+  stopWorkerProcess,
+} from "../../network/worker-process";
 import { resolveServiceConfig } from "../../services/config";
 import { createCassandraClient } from "../../store/client";
 
@@ -197,8 +200,6 @@ function bigintSafe(_key: string, value: unknown): unknown {
   return typeof value === "bigint" ? value.toString() : value;
 }
 
-const BIN = path.resolve(__dirname, "../../bin/triggerx.js");
-
 /**
  * Runs one worker of a test network as its own process, through the
  * command line an operator uses, so a test can kill it for real.
@@ -209,40 +210,22 @@ export function spawnWorker(
   extra: string[],
 ): ChildProcess {
   const config = resolveServiceConfig();
-  const args = [
-    BIN,
-    "worker",
-    kind,
-    "--temporal-address",
-    `127.0.0.1:${config.temporal.port}`,
-    "--cassandra",
-    `127.0.0.1:${config.cassandra.port}`,
-    "--keyspace",
-    network.keyspace,
-    "--rpc-url",
-    network.rpcUrl,
-    "--gateway",
-    network.contracts.gateway,
-    "--api-url",
-    network.apiUrl,
-    ...extra,
-  ];
-  const child = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, TRIGGERX_LOG_LEVEL: "warn" },
+  return spawnWorkerProcess(kind, {
+    temporalAddress: `127.0.0.1:${config.temporal.port}`,
+    cassandra: `127.0.0.1:${config.cassandra.port}`,
+    keyspace: network.keyspace,
+    rpcUrl: network.rpcUrl,
+    gateway: network.contracts.gateway,
+    apiUrl: network.apiUrl,
+    extra,
+    env: { TRIGGERX_LOG_LEVEL: "warn" },
+    stdio: "ignore",
   });
-  child.stdout?.resume();
-  child.stderr?.resume();
-  return child;
 }
 
 /** Kills a worker process at once, as a crash would, and waits for it. */
-export async function kill(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGKILL");
-  await exited;
+export function kill(child: ChildProcess): Promise<void> {
+  return stopWorkerProcess(child, "SIGKILL");
 }
 
 /** Mines `blocks` blocks on the test chain. */
