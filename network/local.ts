@@ -17,8 +17,8 @@ import { createCassandraClient } from "../store/client";
 import { listHealthyKeepers } from "../store/keepers";
 import { migrate } from "../store/migrate";
 import { startKeeperWorker } from "../workers/keeper";
-import type { RunningWorker } from "../workers/orchestrator";
 import { startOrchestratorWorker } from "../workers/orchestrator";
+import type { RunningWorker } from "../workers/temporal";
 import { ORCHESTRATOR_TASK_QUEUE } from "../workflows/client";
 import { spawnWorkerProcess, stopWorkerProcess } from "./worker-process";
 

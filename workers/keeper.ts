@@ -12,9 +12,8 @@ import { compileScript } from "../sandbox/compile";
 import { createSandboxPool } from "../sandbox/pool";
 import { announceKeeper } from "../store/keepers";
 import { createContentClient } from "./content-client";
-import type { RunningWorker } from "./orchestrator";
-import { runWorker } from "./orchestrator";
-import { connectWorker } from "./temporal";
+import type { RunningWorker } from "./temporal";
+import { connectWorker, runWorker } from "./temporal";
 
 /** Configuration of one keeper worker. */
 export type KeeperOptions = {

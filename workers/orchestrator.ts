@@ -5,7 +5,8 @@ import { connectReader } from "../chain/clients";
 import { createLogger } from "../logging/logger";
 import { ORCHESTRATOR_TASK_QUEUE } from "../workflows/client";
 import { createContentClient } from "./content-client";
-import { connectWorker, workflowBundle } from "./temporal";
+import type { RunningWorker } from "./temporal";
+import { connectWorker, runWorker, workflowBundle } from "./temporal";
 
 /** Configuration of the orchestrator worker. */
 export type OrchestratorOptions = {
@@ -21,14 +22,6 @@ export type OrchestratorOptions = {
   confirmations?: number;
   /** The API, for records in the content store. */
   apiUrl: string;
-};
-
-/** A running worker and the way to stop it. */
-export type RunningWorker = {
-  taskQueue: string;
-  /** Resolves when the worker stopped; rejects if it crashed. */
-  done: Promise<void>;
-  shutdown(): Promise<void>;
 };
 
 /**
@@ -62,22 +55,4 @@ export async function startOrchestratorWorker(
   });
   log.info({ taskQueue }, "orchestrator worker started");
   return runWorker(worker, taskQueue, () => connection.close());
-}
-
-/** Runs a created worker until `shutdown`, then closes its connection. */
-export function runWorker(
-  worker: Worker,
-  taskQueue: string,
-  close: () => Promise<void>,
-): RunningWorker {
-  const done = worker.run().finally(close);
-
-  return {
-    taskQueue,
-    done,
-    async shutdown() {
-      if (worker.getState() === "RUNNING") worker.shutdown();
-      await done;
-    },
-  };
 }

@@ -1,5 +1,5 @@
 import type { LogLevel } from "@temporalio/common";
-import type { WorkflowBundleWithSourceMap } from "@temporalio/worker";
+import type { Worker, WorkflowBundleWithSourceMap } from "@temporalio/worker";
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -41,4 +41,30 @@ export async function connectWorker(
 ): Promise<NativeConnection> {
   installWorkerRuntime();
   return NativeConnection.connect({ address });
+}
+
+/** A running worker and the way to stop it. */
+export type RunningWorker = {
+  taskQueue: string;
+  /** Resolves when the worker stopped; rejects if it crashed. */
+  done: Promise<void>;
+  shutdown(): Promise<void>;
+};
+
+/** Runs a created worker until `shutdown`, then calls `close`. */
+export function runWorker(
+  worker: Worker,
+  taskQueue: string,
+  close: () => Promise<void>,
+): RunningWorker {
+  const done = worker.run().finally(close);
+
+  return {
+    taskQueue,
+    done,
+    async shutdown() {
+      if (worker.getState() === "RUNNING") worker.shutdown();
+      await done;
+    },
+  };
 }

@@ -3,8 +3,8 @@ import { readContractsFile } from "../../chain/deploy";
 import { TriggerxError } from "../../errors/base";
 import { createCassandraClient } from "../../store/client";
 import { startKeeperWorker } from "../../workers/keeper";
-import type { RunningWorker } from "../../workers/orchestrator";
 import { startOrchestratorWorker } from "../../workers/orchestrator";
+import type { RunningWorker } from "../../workers/temporal";
 import { collect, parseInteger } from "../options";
 
 type CommonFlags = {
