@@ -240,8 +240,10 @@ async function assertPortFree(host: string, port: number): Promise<void> {
     server.once("error", () => resolve(true));
     server.listen(port, host, () => resolve(false));
   });
-  if (!taken) await closeServer(server);
-  if (!taken) return;
+  if (!taken) {
+    await closeServer(server);
+    return;
+  }
 
   throw new TriggerxError("CHAIN_PORT_TAKEN", "The anvil port is taken.", {
     details: [
