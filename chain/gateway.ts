@@ -99,7 +99,7 @@ export async function estimateAndSubmitTask(
   params: SubmitTaskParams,
 ): Promise<Hex> {
   const context = { rpcUrl: client.rpcUrl, action: "submitTask" };
-  const gasLimit = params.target ? await targetGasLimit(client, params) : 0n;
+  const gasLimit = await targetGasLimit(client, params);
   const args = [
     params.jobId,
     params.taskId,
@@ -110,6 +110,9 @@ export async function estimateAndSubmitTask(
     params.recordCid,
   ] as const;
 
+  // TODO(chain): writeContract estimates gas again after simulateContract
+  // ran the same call, so each submission costs one eth_call more than
+  // needed; estimateContractGas also decodes reverts and could replace both.
   const submit = async () => {
     const { request } = await client.publicClient.simulateContract({
       account: client.account,
