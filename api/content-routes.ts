@@ -28,9 +28,7 @@ export function contentRoutes(
       const bytes = scriptBytes(req);
       const cid = await content.put(bytes);
       res.status(201).json({
-        cid,
-        url: `ipfs://${cid}`,
-        gatewayUrl: `${publicUrl(deps, req)}/ipfs/${cid}`,
+        ...stored(deps, req, cid),
         sha256: scriptHash(bytes),
       });
     },
@@ -51,11 +49,7 @@ export function contentRoutes(
       }
 
       const cid = await content.put(rawBody(req as RawBodyRequest));
-      res.status(201).json({
-        cid,
-        url: `ipfs://${cid}`,
-        gatewayUrl: `${publicUrl(deps, req)}/ipfs/${cid}`,
-      });
+      res.status(201).json(stored(deps, req, cid));
     },
   );
 
@@ -72,8 +66,17 @@ export function contentRoutes(
 }
 
 /** The base URL clients reach the API at. */
-export function publicUrl(deps: ApiDeps, req: Request): string {
+function publicUrl(deps: ApiDeps, req: Request): string {
   return deps.config.publicUrl ?? `${req.protocol}://${req.get("host")}`;
+}
+
+/** Where stored content can be read: by CID and through this API. */
+function stored(deps: ApiDeps, req: Request, cid: string) {
+  return {
+    cid,
+    url: `ipfs://${cid}`,
+    gatewayUrl: `${publicUrl(deps, req)}/ipfs/${cid}`,
+  };
 }
 
 /**
