@@ -71,29 +71,7 @@ const log = createLogger("chain.deploy");
 export async function deployNetworkContracts(
   options: DeployOptions,
 ): Promise<NetworkContracts> {
-  const writer = await connect(options);
-  const registry = await deploy(
-    writer,
-    keeperRegistryAbi,
-    keeperRegistryBytecode,
-    [options.minStake ?? 0n],
-  );
-  const gateway = await deploy(writer, taskGatewayAbi, taskGatewayBytecode, [
-    registry.address,
-  ]);
-  const target = await deploy(writer, priceTargetAbi, priceTargetBytecode, []);
-  const contracts: NetworkContracts = {
-    chainId: writer.chain.id,
-    registry: registry.address,
-    gateway: gateway.address,
-    target: target.address,
-    deployer: writer.account.address,
-    blockNumber: Number(registry.blockNumber),
-  };
-
-  await addMembers(writer, contracts.registry, options);
-  log.info(contracts, "network contracts deployed");
-  return contracts;
+  return deployWith(await connect(options), options);
 }
 
 /**
@@ -113,9 +91,38 @@ export async function loadOrDeploy(
     return { ...recorded, reused: true };
   }
 
-  const contracts = await deployNetworkContracts(options);
+  const contracts = await deployWith(writer, options);
   writeContractsFile(file, contracts);
   return { ...contracts, reused: false };
+}
+
+async function deployWith(
+  writer: ChainWriter,
+  options: DeployOptions,
+): Promise<NetworkContracts> {
+  const registry = await deploy(
+    writer,
+    keeperRegistryAbi,
+    keeperRegistryBytecode,
+    [options.minStake ?? 0n],
+  );
+  const gateway = await deploy(writer, taskGatewayAbi, taskGatewayBytecode, [
+    registry.address,
+  ]);
+  const target = await deploy(writer, priceTargetAbi, priceTargetBytecode, []);
+
+  const contracts: NetworkContracts = {
+    chainId: writer.chain.id,
+    registry: registry.address,
+    gateway: gateway.address,
+    target: target.address,
+    deployer: writer.account.address,
+    blockNumber: Number(registry.blockNumber),
+  };
+
+  await addMembers(writer, contracts.registry, options);
+  log.info(contracts, "network contracts deployed");
+  return contracts;
 }
 
 /** Reads a contracts file written by `writeContractsFile`, if it exists. */
@@ -132,6 +139,7 @@ export function readContractsFile(file: string): NetworkContracts | null {
   }
 }
 
+/** Writes `contracts` to `file` as JSON, creating its directory. */
 export function writeContractsFile(
   file: string,
   contracts: NetworkContracts,
