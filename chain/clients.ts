@@ -31,6 +31,8 @@ export type ChainWriter = ChainReader & {
   serialize<T>(task: () => Promise<T>): Promise<T>;
 };
 
+const DEFAULT_POLLING_INTERVAL_MS = 1_000;
+
 export type ConnectOptions = {
   /** Any EVM JSON-RPC endpoint over HTTP(S). */
   rpcUrl: string;
@@ -46,7 +48,8 @@ export async function connectReader(
   options: ConnectOptions,
 ): Promise<ChainReader> {
   const transport = http(options.rpcUrl);
-  const pollingInterval = options.pollingIntervalMs ?? 1_000;
+  const pollingInterval =
+    options.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS;
   const probe = createPublicClient({ transport });
   const id = await probe.getChainId().catch((error: unknown) => {
     throw toChainError(error, { rpcUrl: options.rpcUrl, action: "connect" });
@@ -86,7 +89,7 @@ export async function connectWriter(
     account,
     chain: reader.chain,
     transport: http(options.rpcUrl),
-    pollingInterval: options.pollingIntervalMs ?? 1_000,
+    pollingInterval: options.pollingIntervalMs ?? DEFAULT_POLLING_INTERVAL_MS,
   });
   return { ...reader, account, walletClient, serialize: serialQueue() };
 }
