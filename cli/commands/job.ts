@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { InvalidArgumentError, Option } from "commander";
 import { privateKeyToAccount } from "viem/accounts";
 import { ApiClient, type JobAnswer } from "../../api/client";
+import { CUSTOM_TASK_DEFINITION_ID } from "../../api/job-request";
 import { compileScript } from "../../sandbox/compile";
 import { resolveServiceConfig } from "../../services/config";
 import { collect, parseInteger } from "../options";
@@ -121,7 +122,7 @@ async function createJob(
     {
       user_address: account.address,
       job_title: flags.title ?? path.basename(file),
-      task_definition_id: 7,
+      task_definition_id: CUSTOM_TASK_DEFINITION_ID,
       custom: true,
       language: source.language,
       time_frame: flags.timeFrame,
