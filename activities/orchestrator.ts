@@ -51,6 +51,14 @@ type AcceptedRun = {
  * checks what already happened before it writes.
  */
 export function createOrchestratorActivities(deps: OrchestratorDeps) {
+  // Every run's plan needs the healthy keepers; reading the table once per
+  // KEEPERS_TTL_MS instead of once per run keeps a scan off the hot path.
+  // Keepers count as healthy for 15 s after their last announcement, so a
+  // list this old is still right.
+  const healthyKeepers = cachedFor(KEEPERS_TTL_MS, () =>
+    listHealthyKeepers(deps.cassandra),
+  );
+
   return {
     /** Fixes a run's inputs: job, storage snapshot, healthy keepers. */
     async planTask(args: {
@@ -58,12 +66,15 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
       runIndex: number;
       scheduledAt: number;
     }): Promise<TaskPlan | SkippedRun> {
-      const job = await getJob(deps.cassandra, BigInt(args.jobId));
+      const jobId = BigInt(args.jobId);
+      const [job, storage, keepers] = await Promise.all([
+        getJob(deps.cassandra, jobId),
+        readStorage(deps.cassandra, jobId),
+        healthyKeepers(),
+      ]);
       if (!job) return { skipped: "job not found" };
       if (job.status !== "active") return { skipped: `job is ${job.status}` };
 
-      const storage = await readStorage(deps.cassandra, job.jobId);
-      const keepers = await listHealthyKeepers(deps.cassandra);
       return {
         jobId: args.jobId,
         taskId: taskIdOf(args.jobId, args.runIndex),
@@ -117,6 +128,24 @@ export function createOrchestratorActivities(deps: OrchestratorDeps) {
     }): Promise<void> {
       await setJobStatus(deps.cassandra, BigInt(args.jobId), args.status);
     },
+  };
+}
+
+const KEEPERS_TTL_MS = 2_000;
+
+/** Memoizes `load` for `ttlMs`; a failed load is not kept. */
+function cachedFor<T>(ttlMs: number, load: () => Promise<T>) {
+  let cached: { value: Promise<T>; until: number } | undefined;
+
+  return (): Promise<T> => {
+    if (cached && Date.now() < cached.until) return cached.value;
+
+    const value = load();
+    cached = { value, until: Date.now() + ttlMs };
+    value.catch(() => {
+      cached = undefined;
+    });
+    return value;
   };
 }
 
