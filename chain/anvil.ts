@@ -70,8 +70,14 @@ export async function startAnvil(
   const chainId = options.chainId ?? 31337;
   const mnemonic = options.mnemonic ?? ANVIL_MNEMONIC;
   const accountCount = options.accountCount ?? 10;
-  const args = anvilArgs({ ...options, host, port, chainId, mnemonic });
-  args.push("--accounts", String(accountCount));
+  const args = anvilArgs({
+    ...options,
+    host,
+    port,
+    chainId,
+    mnemonic,
+    accountCount,
+  });
 
   const child = spawn(anvilBinaryPath(), args, {
     stdio: ["ignore", "pipe", "pipe"],
@@ -125,11 +131,13 @@ function anvilArgs(
     port: number;
     chainId: number;
     mnemonic: string;
+    accountCount: number;
   },
 ): string[] {
   const args = ["--host", options.host, "--port", String(options.port)];
   args.push("--chain-id", String(options.chainId));
   args.push("--mnemonic", options.mnemonic);
+  args.push("--accounts", String(options.accountCount));
 
   if (options.blockTime !== undefined) {
     args.push("--block-time", String(options.blockTime));
