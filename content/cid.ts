@@ -84,16 +84,6 @@ export function parseCid(text: string): ParsedCid {
   return { cid, digest: binary.slice(offset) };
 }
 
-/** Whether `text` is a CID that {@link parseCid} accepts. */
-export function isCid(text: string): boolean {
-  try {
-    parseCid(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** Whether `bytes` are the bytes that `cid` names. */
 export function matchesCid(cid: string, bytes: Uint8Array): boolean {
   return computeCid(bytes) === parseCid(cid).cid;
