@@ -96,6 +96,35 @@ export async function runInQuickJS(
 }
 
 /**
+ * The result of a run that never reached the script: the worker failed, or
+ * the pinned block could not be read. Nothing was used but, for a run cut
+ * off by the wall clock, its `wallMs`.
+ */
+export function failedResult(
+  error: { code: string; message: string },
+  wallMs = 0,
+): EngineResult {
+  return {
+    error: { ...error, details: [] },
+    reproducible: false,
+    usage: { ...emptyUsage(), wallMs },
+    console: [],
+    exchanges: [],
+  };
+}
+
+function emptyUsage(): Usage {
+  return {
+    fuel: 0,
+    memoryBytes: 0,
+    wallMs: 0,
+    requests: 0,
+    requestBytes: 0,
+    responseBytes: 0,
+  };
+}
+
+/**
  * Bytes of the WebAssembly heap of a QuickJS module. It only grows; the
  * worker replaces a module whose heap grew far past its start.
  */
@@ -134,14 +163,7 @@ class Run {
   private consoleBytes = 0;
   private readonly consoleLines: ConsoleLine[] = [];
   private readonly exchanges: HttpExchange[] = [];
-  private readonly usage: Usage = {
-    fuel: 0,
-    memoryBytes: 0,
-    wallMs: 0,
-    requests: 0,
-    requestBytes: 0,
-    responseBytes: 0,
-  };
+  private readonly usage = emptyUsage();
 
   constructor(
     private readonly module: QuickJSWASMModule,
@@ -272,11 +294,7 @@ class Run {
     const ctx = this.context;
     const state = ctx.getPromiseState(settled);
     if (state.type === "pending") return undefined;
-    if (state.type === "rejected") {
-      const error = this.scriptError(state.error);
-      state.error.dispose();
-      throw error;
-    }
+    if (state.type === "rejected") this.throwGuestError(state.error);
 
     const kind = ctx.getProp(state.value, "kind");
     const json = ctx.getProp(state.value, "json");
@@ -335,11 +353,7 @@ class Run {
       if (!this.runtime.hasPendingJob()) return;
 
       const result = this.runtime.executePendingJobs();
-      if (result.error) {
-        const error = this.scriptError(result.error);
-        result.error.dispose();
-        throw error;
-      }
+      if (result.error) this.throwGuestError(result.error);
     }
   }
 
@@ -634,11 +648,7 @@ class Run {
 
   private call(control: QuickJSHandle, method: string): unknown {
     const result = this.context.callMethod(control, method, []);
-    if (result.error) {
-      const error = this.scriptError(result.error);
-      result.error.dispose();
-      throw error;
-    }
+    if (result.error) this.throwGuestError(result.error);
 
     const value = this.context.dump(result.value) as unknown;
     result.value.dispose();
@@ -650,8 +660,13 @@ class Run {
   ): QuickJSHandle {
     if (!result.error) return result.value;
 
-    const error = this.scriptError(result.error);
-    result.error.dispose();
+    this.throwGuestError(result.error);
+  }
+
+  /** Throws the run's error for a guest exception, freeing its handle. */
+  private throwGuestError(handle: QuickJSHandle): never {
+    const error = this.scriptError(handle);
+    handle.dispose();
     throw error;
   }
 

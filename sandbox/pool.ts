@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import { buildSync } from "esbuild";
 import { TriggerxError } from "../errors/base";
 import { createLogger } from "../logging/logger";
-import type { EngineResult } from "./engine";
+import { failedResult } from "./engine";
 import { loadGuestSources } from "./guest-sources";
 import type { WorkerAnswer, WorkerTask } from "./worker";
 
@@ -250,22 +250,10 @@ function crashed(
   code: string,
   message: string,
 ): WorkerAnswer {
-  const result: EngineResult = {
-    error: { code, message, details: [] },
-    reproducible: false,
-    usage: {
-      fuel: 0,
-      memoryBytes: 0,
-      wallMs:
-        code === "LIMIT_WALL_TIME" ? pending.task.job.limits.wallTimeMs : 0,
-      requests: 0,
-      requestBytes: 0,
-      responseBytes: 0,
-    },
-    console: [],
-    exchanges: [],
-  };
-  return { result, pinnedBlock: null };
+  const { wallTimeMs } = pending.task.job.limits;
+  const wallMs = code === "LIMIT_WALL_TIME" ? wallTimeMs : 0;
+
+  return { result: failedResult({ code, message }, wallMs), pinnedBlock: null };
 }
 
 let bundle: string | undefined;

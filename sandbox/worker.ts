@@ -6,7 +6,12 @@ import {
 } from "quickjs-emscripten-core";
 import type { HttpExchange } from "../records/transcript";
 import type { EngineJob, EngineResult, GuestSources } from "./engine";
-import { markHeapBaseline, runInQuickJS, wasmHeapBytes } from "./engine";
+import {
+  failedResult,
+  markHeapBaseline,
+  runInQuickJS,
+  wasmHeapBytes,
+} from "./engine";
 import { fetchPinnedBlock, type LivePolicy, liveSender } from "./live-sender";
 import { LiveNetwork, type Network, ReplayNetwork } from "./network";
 import {
@@ -109,7 +114,7 @@ parentPort?.on("message", (message: { id: number; task: WorkerTask }) => {
     } catch (error) {
       const reason = (error as Error)?.message ?? String(error);
       answer = {
-        result: noResult({ code: "SANDBOX_CRASHED", message: reason }),
+        result: failedResult({ code: "SANDBOX_CRASHED", message: reason }),
         pinnedBlock: null,
       };
     }
@@ -137,7 +142,7 @@ async function handle(task: WorkerTask): Promise<WorkerAnswer> {
     if (job.rpcUrl) {
       const pinned = await fetchPinnedBlock(sender, job.rpcUrl);
       if ("error" in pinned)
-        return { result: noResult(pinned.error), pinnedBlock: null };
+        return { result: failedResult(pinned.error), pinnedBlock: null };
       job.pinnedBlock = pinned.block;
     }
     network = new LiveNetwork(sender);
@@ -158,25 +163,8 @@ async function handle(task: WorkerTask): Promise<WorkerAnswer> {
     module = freshModule();
     const message = (error as Error)?.message ?? String(error);
     return {
-      result: noResult({ code: "SANDBOX_CRASHED", message }),
+      result: failedResult({ code: "SANDBOX_CRASHED", message }),
       pinnedBlock: null,
     };
   }
-}
-
-function noResult(error: { code: string; message: string }): EngineResult {
-  return {
-    error: { ...error, details: [] },
-    reproducible: false,
-    usage: {
-      fuel: 0,
-      memoryBytes: 0,
-      wallMs: 0,
-      requests: 0,
-      requestBytes: 0,
-      responseBytes: 0,
-    },
-    console: [],
-    exchanges: [],
-  };
 }
