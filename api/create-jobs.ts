@@ -8,7 +8,11 @@ import { jobWorkflowId, startJobWorkflow } from "../workflows/client";
 import { signerOf } from "./auth";
 import type { ApiDeps } from "./config";
 import { ApiError } from "./errors";
-import { type JobRequest, parseJobRequests } from "./job-request";
+import {
+  CUSTOM_TASK_DEFINITION_ID,
+  type JobRequest,
+  parseJobRequests,
+} from "./job-request";
 import { type ResolvedScript, resolveJobScripts } from "./job-scripts";
 
 /**
@@ -126,7 +130,7 @@ function buildJob(
 ): Job {
   return {
     jobId,
-    taskDefinitionId: 7,
+    taskDefinitionId: CUSTOM_TASK_DEFINITION_ID,
     userAddress: request.userAddress,
     jobTitle: request.jobTitle,
     recurring: request.recurring,
