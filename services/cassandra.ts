@@ -12,6 +12,7 @@ import { Client } from "cassandra-driver";
 import { TriggerxError } from "../errors/base";
 import type { ServiceConfig } from "./config";
 import { logFile, pidFile } from "./config";
+import type { DetachedCommand } from "./process";
 import type { Progress } from "./progress";
 
 /**
@@ -211,12 +212,7 @@ const JAVA17_OPENS = [
 ].map(([flag, target]) => `--${flag}=${target}=ALL-UNNAMED`);
 
 /** The command line that starts the node with this configuration. */
-export function cassandraCommand(config: ServiceConfig): {
-  command: string;
-  argv: string[];
-  logPath: string;
-  pidPath: string;
-} {
+export function cassandraCommand(config: ServiceConfig): DetachedCommand {
   const confDir = writeCassandraConfig(config);
   const lib = path.join(cassandraHome(config), "lib");
   const heap = `${config.cassandra.heapMb}m`;

@@ -10,6 +10,7 @@ import {
 } from "./cassandra";
 import type { ServiceConfig } from "./config";
 import { loadSavedConfig, logFile, pidFile, savedConfigPath } from "./config";
+import type { DetachedCommand } from "./process";
 import {
   clearPid,
   isAlive,
@@ -37,12 +38,7 @@ type ServiceDefinition = {
   ports(config: ServiceConfig): number[];
   isProvisioned(config: ServiceConfig): boolean;
   provision(config: ServiceConfig, progress: Progress): void;
-  command(config: ServiceConfig): {
-    command: string;
-    argv: string[];
-    logPath: string;
-    pidPath: string;
-  };
+  command(config: ServiceConfig): DetachedCommand;
   isHealthy(config: ServiceConfig): Promise<boolean>;
   endpoints(config: ServiceConfig): Record<string, string>;
   /** How long a cold start may take before it counts as failed. */

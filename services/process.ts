@@ -13,19 +13,22 @@ import net from "node:net";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 
-/**
- * Starts a long-running service process detached from this one, so it
- * outlives the `triggerx services up` that started it. Standard output and
- * error go to `logPath` (appended); the pid goes to `pidPath`.
- */
-export function spawnDetached(args: {
+/** A service's command line and where its log and pid go. */
+export type DetachedCommand = {
   command: string;
   argv: readonly string[];
   logPath: string;
   pidPath: string;
   cwd?: string;
   env?: NodeJS.ProcessEnv;
-}): number {
+};
+
+/**
+ * Starts a long-running service process detached from this one, so it
+ * outlives the `triggerx services up` that started it. Standard output and
+ * error go to `logPath` (appended); the pid goes to `pidPath`.
+ */
+export function spawnDetached(args: DetachedCommand): number {
   mkdirSync(path.dirname(args.logPath), { recursive: true });
   mkdirSync(path.dirname(args.pidPath), { recursive: true });
   const log = openSync(args.logPath, "a");

@@ -5,6 +5,7 @@ import { Connection } from "@temporalio/client";
 import { TriggerxError } from "../errors/base";
 import type { ServiceConfig } from "./config";
 import { logFile, pidFile } from "./config";
+import type { DetachedCommand } from "./process";
 import type { Progress } from "./progress";
 
 /**
@@ -71,12 +72,7 @@ export function provisionTemporal(
 }
 
 /** The command line that starts the dev server with this configuration. */
-export function temporalCommand(config: ServiceConfig): {
-  command: string;
-  argv: string[];
-  logPath: string;
-  pidPath: string;
-} {
+export function temporalCommand(config: ServiceConfig): DetachedCommand {
   const dbFile = path.join(config.dataDir, "temporal", "temporal.db");
   mkdirSync(path.dirname(dbFile), { recursive: true });
 
