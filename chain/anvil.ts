@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { createServer } from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 import { type Hex, toHex } from "viem";
 import { mnemonicToAccount } from "viem/accounts";
 import { TriggerxError } from "../errors/base";
@@ -277,8 +278,4 @@ async function findFreePort(host: string): Promise<number> {
 
 function closeServer(server: ReturnType<typeof createServer>): Promise<void> {
   return new Promise((resolve) => server.close(() => resolve()));
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import {
   type Address,
   type GetLogsReturnType,
@@ -330,8 +331,4 @@ async function assertNotReverted(
     `The submission of task ${taskId} reverted.`,
     { details: [`transaction ${txHash}`, `block ${receipt.blockNumber}`] },
   );
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
