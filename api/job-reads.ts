@@ -37,6 +37,8 @@ export function showJob(deps: ApiDeps) {
   return async (req: Request, res: Response) => {
     const job = await loadJob(deps, req);
     const storage = await readStorage(deps.cassandra, job.jobId);
+    // TODO(api): take the namespace from deps.temporal; the link is wrong
+    // for an API whose workflows run outside Temporal's default namespace.
     const workflowPath = `namespaces/default/workflows/${encodeURIComponent(job.workflowId)}`;
     res.json({
       job: jobJson(job),
