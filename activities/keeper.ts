@@ -61,24 +61,7 @@ async function perform(deps: KeeperDeps, plan: TaskPlan): Promise<TaskOutcome> {
   if (landed) return landed;
 
   const log = deps.log.child({ jobId: plan.jobId, taskId: plan.taskId });
-  const script = await deps.loadScript(plan.script);
-  const { record, result } = await runScript({
-    pool: deps.pool,
-    script,
-    scriptCid: plan.script.cid,
-    inputs: {
-      jobId: plan.jobId,
-      taskId: plan.taskId,
-      executionId: plan.executionId,
-      timestamp: Math.floor(plan.scheduledAt / 1000),
-      chainId: plan.chainId,
-      storage: plan.storage.values,
-      secrets: {},
-    },
-    limits: plan.limits,
-    allowNet: deps.allowNet,
-    ...(deps.scriptRpcUrl ? { rpcUrl: deps.scriptRpcUrl } : {}),
-  });
+  const { record, result } = await runInSandbox(deps, plan);
 
   const signed = await sign(deps, record);
   const recordCid = await deps.storeRecord(signed);
@@ -115,6 +98,31 @@ async function perform(deps: KeeperDeps, plan: TaskPlan): Promise<TaskOutcome> {
     pinnedBlock: signed.pinnedBlock,
     actualTime: startedAt,
   };
+}
+
+/** Runs the plan's script once, live, on the plan's inputs. */
+async function runInSandbox(deps: KeeperDeps, plan: TaskPlan) {
+  const script = await deps.loadScript(plan.script);
+
+  return runScript({
+    pool: deps.pool,
+    script,
+    scriptCid: plan.script.cid,
+    inputs: {
+      jobId: plan.jobId,
+      taskId: plan.taskId,
+      executionId: plan.executionId,
+      timestamp: Math.floor(plan.scheduledAt / 1000),
+      chainId: plan.chainId,
+      storage: plan.storage.values,
+      // TODO(keeper): inject the job's secrets once the network re-encrypts
+      // them to the keeper's key; until then the API refuses jobs with any.
+      secrets: {},
+    },
+    limits: plan.limits,
+    allowNet: deps.allowNet,
+    ...(deps.scriptRpcUrl ? { rpcUrl: deps.scriptRpcUrl } : {}),
+  });
 }
 
 async function sign(
