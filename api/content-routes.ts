@@ -7,6 +7,7 @@ import { type RawBodyRequest, type requireSigner, signerOf } from "./auth";
 import { bodyParsers, rawBody } from "./body";
 import type { ApiDeps } from "./config";
 import { ApiError, invalidFields, notFound } from "./errors";
+import { param } from "./job-params";
 
 /**
  * The content-addressed store over HTTP: job owners upload scripts, keepers
@@ -54,7 +55,7 @@ export function contentRoutes(
   );
 
   router.get("/ipfs/:cid", async (req: Request, res: Response) => {
-    const cid = parseCidParam(String(req.params.cid ?? ""));
+    const cid = parseCidParam(param(req, "cid"));
     const bytes = await content.get(cid);
     if (bytes === undefined) {
       throw notFound("CONTENT_NOT_FOUND", `this store does not hold ${cid}`);
@@ -99,9 +100,9 @@ function scriptBytes(req: Request): Uint8Array {
   return Buffer.from(source, "utf8");
 }
 
-function parseCidParam(text: string | undefined): string {
+function parseCidParam(text: string): string {
   try {
-    return parseCid(text ?? "").cid;
+    return parseCid(text).cid;
   } catch (error) {
     if (!isTriggerxError(error)) throw error;
     throw new ApiError(400, error.code, error.message, {
