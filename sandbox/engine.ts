@@ -570,7 +570,7 @@ class Run {
 
     this.fuel += FUEL_PER_INTERRUPT;
     if (this.fuel > this.job.limits.fuel) {
-      this.fatal = limitExceeded("LIMIT_FUEL", "fuel", this.job.limits.fuel);
+      this.fatal = this.fuelExceeded();
       return true;
     }
     if (performance.now() > this.deadline) {
@@ -609,8 +609,12 @@ class Run {
     this.fuel += amount;
     if (this.fuel <= this.job.limits.fuel) return;
 
-    this.fatal = limitExceeded("LIMIT_FUEL", "fuel", this.job.limits.fuel);
+    this.fatal = this.fuelExceeded();
     throw this.fatal;
+  }
+
+  private fuelExceeded(): TriggerxError {
+    return limitExceeded("LIMIT_FUEL", "fuel", this.job.limits.fuel);
   }
 
   private wallTimeExceeded(): TriggerxError {
@@ -639,9 +643,7 @@ class Run {
     if (/stack overflow|call stack size/i.test(message)) {
       return limitExceeded("LIMIT_STACK", "stack (bytes)", STACK_BYTES);
     }
-    if (message === "interrupted") {
-      return limitExceeded("LIMIT_FUEL", "fuel", this.job.limits.fuel);
-    }
+    if (message === "interrupted") return this.fuelExceeded();
 
     return redactError(scriptFailed(name, message, stack), this.job.secrets);
   }

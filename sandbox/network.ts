@@ -150,7 +150,7 @@ export class ReplayNetwork implements Network {
  * The fields in which two requests differ, as readable lines; empty when
  * they are the same request.
  */
-export function differences(
+function differences(
   expected: RecordedRequest,
   actual: RecordedRequest,
 ): string[] {

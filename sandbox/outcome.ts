@@ -72,7 +72,7 @@ export function finishReplay(
 }
 
 /** The result of a run: the engine's error, or its output validated. */
-export function toRunResult(
+function toRunResult(
   engine: EngineResult,
   limits: Limits,
   storage: Record<string, string>,

@@ -78,7 +78,7 @@ export function formatAllowEntry(entry: AllowEntry): string {
  * Normalises a host as the WHATWG URL parser does (so `0x7f.1` becomes
  * `127.0.0.1`), without brackets; `undefined` when it is not a valid host.
  */
-export function normalizeHost(host: string): string | undefined {
+function normalizeHost(host: string): string | undefined {
   try {
     const { hostname } = new URL(`http://${host}/`);
     return hostname.replace(/^\[(.*)\]$/, "$1") || undefined;
