@@ -210,14 +210,16 @@ function report(
 ): ReplayReport {
   const { mismatches } = verifyRecordHashes(record);
   const given = options.scriptSource;
-  if (given !== undefined && scriptHash(given) !== record.script.hash) {
+  const givenHash = given === undefined ? undefined : scriptHash(given);
+  if (givenHash !== undefined && givenHash !== record.script.hash) {
     // The caller's script is not the one the record names.
     mismatches.push({
       field: "script.hash",
       recorded: record.script.hash,
-      computed: scriptHash(given),
+      computed: givenHash,
     });
   }
+
   const current = runtimeBuildId();
   const base = {
     recordedOutputHash: record.outputHash,
